@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/advocacy/advocacy/internal/config"
+	"github.com/advocacy/advocacy/internal/demo"
+	httpserver "github.com/advocacy/advocacy/internal/http"
+	"github.com/advocacy/advocacy/internal/postgres"
+)
+
+// serve migrates, then serves until ctx ends (SIGTERM or interrupt). On the
+// way out it stops taking connections, lets requests in flight finish, then
+// commits every queued signature before closing the database.
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.MigrateUp(ctx); err != nil {
+		return err
+	}
+	counts := httpserver.NewCountCache()
+	signer := db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
+	srv, err := httpserver.New(httpserver.Deps{
+		Config: cfg, Logger: logger, DB: db, Counts: counts,
+		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer,
+	})
+	if err != nil {
+		signer.Close()
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		signer.Close()
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute, // CSV exports stream for a while
+		IdleTimeout:       2 * time.Minute,
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "donations", cfg.DonationsEnabled())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		signer.Close()
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = hs.Shutdown(shutdownCtx)
+	signer.Close()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func migrate(ctx context.Context, cfg config.Config, action string, stdout io.Writer) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch action {
+	case "up":
+		if err := db.MigrateUp(ctx); err != nil {
+			return err
+		}
+	case "down":
+		if err := db.MigrateDown(ctx); err != nil {
+			return err
+		}
+	case "status":
+	default:
+		return fmt.Errorf("migrate: unknown action %q (want up, down or status)", action)
+	}
+	status, err := db.MigrateStatus(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range status {
+		state := "pending"
+		if m.AppliedAt != nil {
+			state = "applied " + m.AppliedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "%05d  %-40s %s\n", m.Version, m.Name, state)
+	}
+	return nil
+}
+
+func seedDemo(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.MigrateUp(ctx); err != nil {
+		return err
+	}
+	set, err := db.Seed(ctx, postgres.SeedSet{Campaign: demo.Campaign(), Petition: demo.Petition(), Release: demo.Release()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo ready: %s/releases/%s (petition %d: %d signatures)\n",
+		cfg.BaseURL, set.Release.Slug, set.Petition.ID, set.Petition.SignatureCount)
+	return nil
+}
+
+func recount(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	drifts, err := db.Recount(ctx)
+	for _, d := range drifts {
+		fmt.Fprintf(stdout, "petition %d: count was %d, rows %d (fixed); %d tally rows fixed\n",
+			d.PetitionID, d.Stored, d.Actual, d.TallyChanges)
+	}
+	if err != nil {
+		return err
+	}
+	if len(drifts) == 0 {
+		fmt.Fprintln(stdout, "recount: every count matches its rows; no drift")
+	} else {
+		fmt.Fprintf(stdout, "recount: %d petition(s) drifted and were fixed\n", len(drifts))
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+// Package config reads the environment into a typed Config with defaults.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is everything the server and commands read from the environment.
+type Config struct {
+	DatabaseURL         string
+	HTTPAddr            string
+	BaseURL             string
+	StripeSecretKey     string // empty: donations are off
+	StripeWebhookSecret string
+	StripeAPIBase       string // empty: Stripe's own
+	LogLevel            slog.Level
+	// SignRatePerMinute caps signatures per client address per minute (0: no cap).
+	SignRatePerMinute int
+}
+
+// Defaults, as documented in the README.
+const (
+	DefaultDatabaseURL       = "postgres://postgres@127.0.0.1:5432/advocacy?sslmode=disable"
+	DefaultHTTPAddr          = "127.0.0.1:8080"
+	DefaultBaseURL           = "http://localhost:8080"
+	DefaultSignRatePerMinute = 60
+)
+
+// Load reads the configuration through getenv (os.Getenv in production).
+// A variable NAME_FILE names a file holding the secret instead of NAME.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		HTTPAddr:          or(getenv("HTTP_ADDR"), DefaultHTTPAddr),
+		BaseURL:           strings.TrimRight(or(getenv("BASE_URL"), DefaultBaseURL), "/"),
+		StripeAPIBase:     getenv("STRIPE_API_BASE"),
+		SignRatePerMinute: DefaultSignRatePerMinute,
+	}
+	var err error
+	if c.DatabaseURL, err = secret(getenv, "DATABASE_URL"); err != nil {
+		return Config{}, err
+	}
+	c.DatabaseURL = or(c.DatabaseURL, DefaultDatabaseURL)
+	if c.StripeSecretKey, err = secret(getenv, "STRIPE_SECRET_KEY"); err != nil {
+		return Config{}, err
+	}
+	if c.StripeWebhookSecret, err = secret(getenv, "STRIPE_WEBHOOK_SECRET"); err != nil {
+		return Config{}, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("LOG_LEVEL"), "info"))); err != nil {
+		return Config{}, fmt.Errorf("LOG_LEVEL: %q is not one of debug, info, warn, error", getenv("LOG_LEVEL"))
+	}
+	if v := getenv("SIGN_RATE_PER_MINUTE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return Config{}, fmt.Errorf("SIGN_RATE_PER_MINUTE: %q is not a whole number ≥ 0", v)
+		}
+		c.SignRatePerMinute = n
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Config{}, fmt.Errorf("BASE_URL: %q is not an http(s) URL", c.BaseURL)
+	}
+	return c, nil
+}
+
+// DonationsEnabled reports whether a Stripe key is configured.
+func (c Config) DonationsEnabled() bool { return c.StripeSecretKey != "" }
+
+// SecureCookies reports whether cookies should be marked Secure.
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// secret reads NAME, or the file named by NAME_FILE (trailing newline removed).
+func secret(getenv func(string) string, name string) (string, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	if v != "" && file != "" {
+		return "", fmt.Errorf("%s and %s_FILE are both set; set one", name, name)
+	}
+	if file == "" {
+		return v, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}

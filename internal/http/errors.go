@@ -1,0 +1,110 @@
+package http
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/advocacy/advocacy/internal/campaign"
+	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/storage"
+	"github.com/advocacy/advocacy/internal/valid"
+)
+
+// Error codes of the JSON API, as in the contract.
+const (
+	CodeBadRequest        = "bad_request"
+	CodeNotFound          = "not_found"
+	CodeMethodNotAllowed  = "method_not_allowed"
+	CodePetitionClosed    = "petition_closed"
+	CodeTooLarge          = "too_large"
+	CodeUnsupportedMedia  = "unsupported_media_type"
+	CodeInvalid           = "invalid"
+	CodeRateLimited       = "rate_limited"
+	CodeUnavailable       = "unavailable"
+	CodeInternal          = "internal"
+	CodeDonationsDisabled = "donations_disabled"
+	CodeForbidden         = "forbidden"
+	CodeUnauthorized      = "unauthorized"
+)
+
+// apiErr is an error the handlers raise themselves with a status and code.
+type apiErr struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiErr) Error() string { return e.message }
+
+// newAPIError returns an error that becomes the given status, code and message.
+func newAPIError(status int, code, message string) error {
+	return &apiErr{status: status, code: code, message: message}
+}
+
+// errorBody is the one shape of every API error.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// classify maps an error to its status, code and a message safe to show.
+// This table is the only place domain errors meet HTTP.
+func classify(err error) (status int, detail errorDetail) {
+	var ae *apiErr
+	var fields valid.Errors
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, errorDetail{Code: ae.code, Message: ae.message}
+	case errors.As(err, &fields):
+		return http.StatusUnprocessableEntity, errorDetail{Code: CodeInvalid,
+			Message: "Some fields need attention.", Fields: fields}
+	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, petition.ErrNotFound):
+		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: "Not found."}
+	case errors.Is(err, petition.ErrClosed):
+		return http.StatusConflict, errorDetail{Code: CodePetitionClosed,
+			Message: "This petition is closed and no longer takes signatures."}
+	case errors.Is(err, storage.ErrUnavailable):
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable,
+			Message: "The service is briefly unavailable. Please try again shortly."}
+	default:
+		return http.StatusInternalServerError, errorDetail{Code: CodeInternal,
+			Message: "Something went wrong on our side. Please try again."}
+	}
+}
+
+// retryAfter is the wait suggested with 503 answers.
+const retryAfterSeconds = 5
+
+// apiError writes err in the API's error shape and logs what is unexpected.
+func (s *Server) apiError(c *gin.Context, err error) {
+	status, detail := classify(err)
+	s.noteError(c, status, err)
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
+	c.AbortWithStatusJSON(status, errorBody{Error: detail})
+}
+
+// noteError logs failures the client did not cause. Messages never include
+// request bodies, so no personal data reaches the log.
+func (s *Server) noteError(c *gin.Context, status int, err error) {
+	if status >= 500 {
+		s.Logger.ErrorContext(c.Request.Context(), "request failed",
+			"request_id", c.GetString(requestIDKey), "status", status, "err", err)
+	}
+}
+
+// isFieldErrors reports whether err is a validation failure, and sets *into.
+func isFieldErrors(err error, into *valid.Errors) bool {
+	return errors.As(err, into)
+}
+
+func isClosed(err error) bool { return errors.Is(err, petition.ErrClosed) }

@@ -1,0 +1,151 @@
+package http
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/valid"
+)
+
+// GET /
+func (s *Server) newsroomPage(c *gin.Context) {
+	views, err := s.publishedViews(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "newsroom", Page{Title: "Newsroom", Data: views})
+}
+
+// GET /campaigns/:slug
+func (s *Server) campaignPage(c *gin.Context) {
+	d, err := s.loadCampaign(c.Request.Context(), c.Param("slug"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "campaign", Page{Title: d.Campaign.Title, Description: d.Campaign.Summary, Data: d})
+}
+
+// signForm is the sign form's state: what was typed and what was wrong.
+type signForm struct {
+	FullName       string
+	Email          string
+	Postcode       string
+	Country        string
+	ConsentUpdates bool
+	Errors         valid.Errors
+}
+
+// releasePageData is what release.html shows.
+type releasePageData struct {
+	releaseView
+	Form      signForm
+	Open      bool
+	Consent   petition.Consent
+	Countries []petition.Country
+	Notice    string // shown above the form, e.g. that the petition closed
+}
+
+func (s *Server) renderRelease(c *gin.Context, status int, v releaseView, form signForm, notice string) {
+	consent, err := s.currentConsent(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d := releasePageData{releaseView: v, Form: form, Consent: consent, Countries: s.countries, Notice: notice}
+	d.Open = v.Petition != nil && v.Petition.OpenAt(time.Now())
+	s.render(c, status, "release", Page{Title: v.Release.Title, Description: v.Release.Summary, Data: d})
+}
+
+// GET /releases/:slug
+func (s *Server) releasePage(c *gin.Context) {
+	v, err := s.releaseView(c.Request.Context(), c.Param("slug"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderRelease(c, http.StatusOK, v, signForm{Country: "GB"}, "")
+}
+
+// honeypotField is a form field hidden from people; bots fill it in.
+const honeypotField = "website"
+
+// POST /releases/:slug/sign
+func (s *Server) signForm(c *gin.Context) {
+	ctx := c.Request.Context()
+	v, err := s.releaseView(ctx, c.Param("slug"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		s.fail(c, errTooLarge)
+		return
+	}
+	if !s.csrf.valid(c) {
+		s.fail(c, errCSRF)
+		return
+	}
+	thanks := "/releases/" + url.PathEscape(v.Release.Slug) + "/thanks"
+	if strings.TrimSpace(c.PostForm(honeypotField)) != "" {
+		// Looks like success to the bot; nothing is stored.
+		c.Redirect(http.StatusSeeOther, thanks)
+		return
+	}
+	if !s.limitSigning(c) {
+		return
+	}
+	if v.Petition == nil {
+		s.fail(c, petition.ErrNotFound)
+		return
+	}
+	consent := c.PostForm("consent_updates") == "yes"
+	form := signForm{FullName: c.PostForm("full_name"), Email: c.PostForm("email"),
+		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent}
+	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
+		Country: form.Country, ConsentUpdates: &consent}
+	_, err = s.sign(ctx, *v.Petition, in, &v.Release)
+	switch {
+	case err == nil:
+		c.Redirect(http.StatusSeeOther, thanks)
+	case isFieldErrors(err, &form.Errors):
+		s.renderRelease(c, http.StatusUnprocessableEntity, v, form, "")
+	case isClosed(err):
+		closed := *v.Petition
+		closed.Status = petition.StatusClosed
+		v.Petition = &closed
+		s.renderRelease(c, http.StatusConflict, v, form, "This petition has closed and no longer takes signatures. Thank you for your support.")
+	default:
+		s.fail(c, err)
+	}
+}
+
+// thanksPageData is what thanks.html shows.
+type thanksPageData struct {
+	releaseView
+	ShareURL         string
+	ShareText        string
+	DonationsEnabled bool
+}
+
+// GET /releases/:slug/thanks
+func (s *Server) thanksPage(c *gin.Context) {
+	v, err := s.releaseView(c.Request.Context(), c.Param("slug"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d := thanksPageData{releaseView: v, DonationsEnabled: s.Config.DonationsEnabled(),
+		ShareURL:  s.Config.BaseURL + "/releases/" + url.PathEscape(v.Release.Slug),
+		ShareText: v.Release.Title}
+	if v.Petition != nil {
+		d.ShareText = "I signed: " + v.Petition.Title
+	}
+	s.render(c, http.StatusOK, "thanks", Page{Title: "Thank you", Data: d})
+}

@@ -1,0 +1,180 @@
+package http
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/advocacy/advocacy/web"
+)
+
+// templateFuncs are available to every template.
+var templateFuncs = template.FuncMap{
+	"date": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2 January 2006")
+	},
+	"isodate": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	},
+	"count":     formatCount,
+	"pathEscape": func(s string) string { return strings.ReplaceAll(template.URLQueryEscaper(s), "+", "%20") },
+}
+
+// formatCount writes n with thousands separators: 12345 → "12,345".
+func formatCount(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// parsePages parses every page under web/templates with the shared layout
+// and partials. Files under partials/ define shared blocks; layout.html
+// wraps pages.
+// A page's name is its path below templates/ without .html ("release",
+// "admin/login").
+func parsePages() (map[string]*template.Template, error) {
+	root, err := fs.Sub(web.FS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	var partials, pages []string
+	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".html" {
+			return err
+		}
+		base := path.Base(p)
+		switch {
+		case base == "layout.html":
+		case strings.HasPrefix(p, "partials/"):
+			partials = append(partials, p)
+		default:
+			pages = append(pages, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*template.Template, len(pages))
+	for _, p := range pages {
+		files := append([]string{"layout.html"}, partials...)
+		files = append(files, p)
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(root, files...)
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", p, err)
+		}
+		out[strings.TrimSuffix(p, ".html")] = t
+	}
+	return out, nil
+}
+
+// staticFS serves web/static.
+func staticFS() http.FileSystem {
+	sub, err := fs.Sub(web.FS, "static")
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return http.FS(sub)
+}
+
+// Page is what every page template receives: its own data under .Data, plus
+// what the layout needs.
+type Page struct {
+	Title       string
+	Description string
+	CSRFToken   string
+	Data        any
+}
+
+// render executes a page into a buffer first, so a template error becomes a
+// clean 500 instead of half a page.
+func (s *Server) render(c *gin.Context, status int, name string, page Page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.Logger.ErrorContext(c.Request.Context(), "no such template", "template", name)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	if page.CSRFToken == "" {
+		page.CSRFToken = s.csrf.token(c)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, page); err != nil {
+		s.Logger.ErrorContext(c.Request.Context(), "render", "template", name, "err", err)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// RenderPage renders a page for routes registered outside this package's
+// files (staff, donations).
+func (s *Server) RenderPage(c *gin.Context, status int, name string, page Page) {
+	s.render(c, status, name, page)
+}
+
+// errorPage is the data of the friendly error page.
+type errorPage struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+// fail answers with err: the JSON error shape under /api/ and /webhooks/,
+// the friendly error page everywhere else.
+func (s *Server) fail(c *gin.Context, err error) {
+	p := c.Request.URL.Path
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || p == "/healthz" {
+		s.apiError(c, err)
+		return
+	}
+	status, detail := classify(err)
+	s.noteError(c, status, err)
+	heading := http.StatusText(status)
+	switch status {
+	case http.StatusNotFound:
+		heading = "We can't find that page"
+		detail.Message = "The page may have moved, or it isn't published yet. Try the newsroom for our latest releases."
+	case http.StatusServiceUnavailable:
+		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
+	s.render(c, status, "error", Page{Title: heading, Data: errorPage{Status: status, Heading: heading, Message: detail.Message}})
+	c.Abort()
+}
+
+// Fail is fail for routes registered outside this package's files.
+func (s *Server) Fail(c *gin.Context, err error) { s.fail(c, err) }
+
+func (s *Server) notFound(c *gin.Context) {
+	s.fail(c, newAPIError(http.StatusNotFound, CodeNotFound, "Not found."))
+}
+
+func (s *Server) methodNotAllowed(c *gin.Context) {
+	s.fail(c, newAPIError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "That method is not allowed here."))
+}

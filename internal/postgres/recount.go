@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// Drift is a petition whose stored count or tallies disagreed with its rows.
+type Drift struct {
+	PetitionID   int64
+	Stored       int64 // the count before the recount
+	Actual       int64 // the number of signature rows
+	TallyChanges int64 // tally rows that were wrong, missing or extra
+}
+
+// Recount recomputes every petition's count and tallies from the signature
+// rows, fixes any that differ, and returns the petitions that drifted. Each
+// petition is fixed in its own transaction that first locks its count row, so
+// signing can go on meanwhile: batches for that petition wait a moment.
+func (db *DB) Recount(ctx context.Context) ([]Drift, error) {
+	var ids []int64
+	if err := db.gorm.WithContext(ctx).Table("petitions").Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("recount: %w", translate(err))
+	}
+	var drifts []Drift
+	for _, id := range ids {
+		d, err := db.recountPetition(ctx, id)
+		if err != nil {
+			return drifts, fmt.Errorf("recount petition %d: %w", id, translate(err))
+		}
+		if d.Stored != d.Actual || d.TallyChanges != 0 {
+			drifts = append(drifts, d)
+		}
+	}
+	return drifts, nil
+}
+
+const expectedTalliesSQL = `
+SELECT dimension, key, count(*) AS signature_count FROM (
+    SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS key, 'day' AS dimension FROM signatures WHERE petition_id = @id
+    UNION ALL SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), 'hour' FROM signatures WHERE petition_id = @id
+    UNION ALL SELECT CASE WHEN source_release_id IS NOT NULL THEN 'release:' || source_release_id
+                          WHEN source_code <> '' THEN 'code:' || source_code ELSE 'direct' END, 'source'
+              FROM signatures WHERE petition_id = @id
+    UNION ALL SELECT country, 'country' FROM signatures WHERE petition_id = @id
+) x GROUP BY dimension, key`
+
+func (db *DB) recountPetition(ctx context.Context, id int64) (Drift, error) {
+	d := Drift{PetitionID: id}
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Locking the count row first makes the recount wait for batches in
+		// flight and keeps new ones out until it commits.
+		if err := tx.Raw(`SELECT signature_count FROM petition_counts WHERE petition_id = ? FOR UPDATE`, id).
+			Scan(&d.Stored).Error; err != nil {
+			return err
+		}
+		if err := tx.Raw(`SELECT count(*) FROM signatures WHERE petition_id = ?`, id).Scan(&d.Actual).Error; err != nil {
+			return err
+		}
+		if d.Stored != d.Actual {
+			if err := tx.Exec(`UPDATE petition_counts SET signature_count = ?, updated_at = now() WHERE petition_id = ?`,
+				d.Actual, id).Error; err != nil {
+				return err
+			}
+		}
+		type tally struct {
+			Dimension      string
+			Key            string
+			SignatureCount int64
+		}
+		var want, have []tally
+		if err := tx.Raw(expectedTalliesSQL, map[string]any{"id": id}).Scan(&want).Error; err != nil {
+			return err
+		}
+		if err := tx.Raw(`SELECT dimension, key, signature_count FROM signature_tallies WHERE petition_id = ?`, id).
+			Scan(&have).Error; err != nil {
+			return err
+		}
+		wantSet := make(map[tally]bool, len(want))
+		for _, t := range want {
+			wantSet[t] = true
+		}
+		haveSet := make(map[tally]bool, len(have))
+		for _, t := range have {
+			haveSet[t] = true
+			if !wantSet[t] {
+				d.TallyChanges++
+			}
+		}
+		for _, t := range want {
+			if !haveSet[t] {
+				d.TallyChanges++
+			}
+		}
+		if d.TallyChanges == 0 {
+			return nil
+		}
+		if err := tx.Exec(`DELETE FROM signature_tallies WHERE petition_id = ?`, id).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO signature_tallies (petition_id, dimension, key, signature_count)
+			SELECT @id, dimension, key, signature_count FROM (`+expectedTalliesSQL+`) t`, map[string]any{"id": id}).Error
+	})
+	return d, err
+}

@@ -1,0 +1,43 @@
+// Package valid holds the error type every domain uses to report input that
+// fails its rules, field by field.
+package valid
+
+import (
+	"sort"
+	"strings"
+)
+
+// Errors maps a field name to a message a person can act on. A non-empty
+// Errors is an error; the HTTP layer turns it into 422 with "fields".
+type Errors map[string]string
+
+// Add records msg for field unless the field already has a message, so the
+// first (most basic) failure is the one reported.
+func (e Errors) Add(field, msg string) {
+	if _, ok := e[field]; !ok {
+		e[field] = msg
+	}
+}
+
+// Err returns e as an error, or nil when no field failed.
+func (e Errors) Err() error {
+	if len(e) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Error lists the fields that failed, in a stable order.
+func (e Errors) Error() string {
+	fields := make([]string, 0, len(e))
+	for f := range e {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	var b strings.Builder
+	b.WriteString("invalid input:")
+	for _, f := range fields {
+		b.WriteString(" " + f + ": " + e[f] + ";")
+	}
+	return b.String()
+}
