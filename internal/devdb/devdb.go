@@ -105,7 +105,7 @@ func Resolve(ctx context.Context, dsn string, c *Cluster) (string, error) {
 	url, err := c.Start(ctx, cfg.Database)
 	switch {
 	case errors.Is(err, ErrNoBinaries):
-		return "", fmt.Errorf("%w at %s, and %w to start a private one;\n%s",
+		return "", fmt.Errorf("%w at %s,\nand %w to start a private one;\n%s",
 			ErrNoServer, postgres.RedactURL(dsn), err, HowToGetOne)
 	case err != nil:
 		return "", fmt.Errorf("%w at %s, and the private cluster in %s failed: %w",
