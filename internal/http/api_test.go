@@ -32,6 +32,7 @@ func num(v any) int64 {
 }
 
 func TestAPIPetition(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	closesAt := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Second)
 	f := seed(t, e.db, nil)
@@ -68,6 +69,7 @@ func TestAPIPetition(t *testing.T) {
 }
 
 func TestAPICampaign(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	e.postJSON(signaturesPath(f.Petition.ID), signBody("campaign-api@example.org"))
@@ -93,6 +95,7 @@ func TestAPICampaign(t *testing.T) {
 }
 
 func TestAPIReleases(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	db := e.db
 	now := time.Now().UTC().Truncate(time.Second)
@@ -143,6 +146,7 @@ func TestAPIReleases(t *testing.T) {
 }
 
 func TestAPISign(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	path := signaturesPath(f.Petition.ID)
@@ -215,6 +219,7 @@ func TestAPISign(t *testing.T) {
 }
 
 func TestAPIErrors(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	closed := seed(t, e.db, nil)
@@ -297,6 +302,7 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestAPITooLarge(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	large := `{"full_name":"` + strings.Repeat("a", 70<<10) + `","email":"ada@example.org","country":"GB","consent_updates":true}`
@@ -314,6 +320,7 @@ func TestAPITooLarge(t *testing.T) {
 }
 
 func TestAPIRateLimit(t *testing.T) {
+	t.Parallel()
 	// Four a minute: a burst of one, then one every 15 seconds.
 	e := start(t, withConfig(func(c *config.Config) { c.SignRatePerMinute = 4 }))
 	f := seed(t, e.db, nil)
@@ -344,6 +351,7 @@ func TestAPIRateLimit(t *testing.T) {
 // with Retry-After, on every public route, and that nothing of the cause
 // reaches the client.
 func TestUnavailable(t *testing.T) {
+	t.Parallel()
 	unreachable := func(t *testing.T) (*postgres.DB, fixture) {
 		db, err := postgres.Open(context.Background(), "postgres://postgres@127.0.0.1:1/advocacy?sslmode=disable&connect_timeout=5",
 			postgres.Options{SkipPing: true})
@@ -368,6 +376,9 @@ func TestUnavailable(t *testing.T) {
 			slug, campaignSlug, id := "some-release", "some-campaign", int64(1)
 			if f.Release.Slug != "" {
 				slug, campaignSlug, id = f.Release.Slug, f.Campaign.Slug, f.Petition.ID
+				if res := e.get("/healthz"); res.status != http.StatusOK || res.body != `{"status":"ok"}` {
+					t.Fatalf("healthz with the database up: %d %s", res.status, res.body)
+				}
 			}
 			db.Close()
 
@@ -402,6 +413,7 @@ func TestUnavailable(t *testing.T) {
 }
 
 func TestDonatePlaceholder(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	path := "/releases/" + f.Release.Slug + "/donate"

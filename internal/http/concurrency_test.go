@@ -25,6 +25,7 @@ func (e *env) signAsync(path string, body map[string]any) (response, error) {
 // several from each person with their address typed differently, and checks
 // that every one is answered alike and the count equals the people.
 func TestConcurrentSigning(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	path := signaturesPath(f.Petition.ID)
@@ -96,6 +97,7 @@ func TestConcurrentSigning(t *testing.T) {
 // each is either committed and answered 201, or refused with 503. None is
 // acknowledged and then lost.
 func TestSigningDuringShutdown(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	path := signaturesPath(f.Petition.ID)

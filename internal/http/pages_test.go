@@ -44,6 +44,7 @@ func assertNotFoundPage(t *testing.T, res response) {
 }
 
 func TestNewsroom(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	db := e.db
 
@@ -95,6 +96,7 @@ func TestNewsroom(t *testing.T) {
 }
 
 func TestReleasePage(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	draft := seed(t, e.db, nil)
@@ -133,6 +135,7 @@ func TestReleasePage(t *testing.T) {
 }
 
 func TestSignForm(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 
 	t.Run("success, then a repeat", func(t *testing.T) {
@@ -305,6 +308,16 @@ func TestSignForm(t *testing.T) {
 		assertStored(t, e.db, draft.Petition.ID, 0)
 	})
 
+	t.Run("malformed form body", func(t *testing.T) {
+		f := seed(t, e.db, nil)
+		token := e.formToken(f.Release.Slug)
+		res := e.do(http.MethodPost, "/releases/"+f.Release.Slug+"/sign",
+			strings.NewReader("csrf_token="+token+"&full_name=%zz&email=a%40example.org&country=GB"),
+			"Content-Type", "application/x-www-form-urlencoded")
+		assertPage(t, res, http.StatusBadRequest)
+		assertStored(t, e.db, f.Petition.ID, 0)
+	})
+
 	t.Run("body over 64 KiB", func(t *testing.T) {
 		f := seed(t, e.db, nil)
 		form := signFormValues(e.formToken(f.Release.Slug), "large@example.org")
@@ -315,6 +328,7 @@ func TestSignForm(t *testing.T) {
 }
 
 func TestThanksPage(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	for i := range 2 {
@@ -332,6 +346,7 @@ func TestThanksPage(t *testing.T) {
 }
 
 func TestCampaignPage(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	var second int64

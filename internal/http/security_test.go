@@ -14,6 +14,7 @@ import (
 )
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := seed(t, e.db, nil)
 	token := e.formToken(f.Release.Slug)
@@ -55,6 +56,7 @@ func TestSecurityHeaders(t *testing.T) {
 // TestNoScriptInjection puts a script into every text staff and supporters
 // write and checks that no page carries it as markup.
 func TestNoScriptInjection(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	script := func(where string) string { return fmt.Sprintf(`<script>alert("%s")</script>`, where) }
 	f := seed(t, e.db, func(s *postgres.SeedSet) {
