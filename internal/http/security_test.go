@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/postgres"
 )
 
@@ -144,4 +145,16 @@ func attr(tok html.Token, key string) string {
 		}
 	}
 	return ""
+}
+
+func TestCSRFCookieIsSecureOverHTTPS(t *testing.T) {
+	t.Parallel()
+	for base, secure := range map[string]bool{"https://action.example.org": true, "http://localhost:8080": false} {
+		e := start(t, withConfig(func(c *config.Config) { c.BaseURL = base }))
+		f := seed(t, e.db, nil)
+		cookie := e.get("/releases/" + f.Release.Slug).header.Get("Set-Cookie")
+		if got := strings.Contains(cookie, "; Secure"); got != secure {
+			t.Errorf("BASE_URL %s: cookie %q, Secure %t, want %t", base, cookie, got, secure)
+		}
+	}
 }
