@@ -147,6 +147,11 @@ func decodeJSON(c *gin.Context, v any) error {
 	if err != nil {
 		return newAPIError(http.StatusBadRequest, CodeBadRequest, "The request body could not be read.")
 	}
+	// Only an object is a request: null, arrays, strings and numbers are not,
+	// though the decoder would take null as an empty object.
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return newAPIError(http.StatusBadRequest, CodeBadRequest, "The body must be a JSON object.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		var typeErr *json.UnmarshalTypeError

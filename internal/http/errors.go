@@ -26,6 +26,7 @@ const (
 	CodeUnavailable       = "unavailable"
 	CodeInternal          = "internal"
 	CodeDonationsDisabled = "donations_disabled"
+	CodeNotImplemented    = "not_implemented"
 	CodeForbidden         = "forbidden"
 	CodeUnauthorized      = "unauthorized"
 )
@@ -80,16 +81,23 @@ func classify(err error) (status int, detail errorDetail) {
 	}
 }
 
-// retryAfter is the wait suggested with 503 answers.
+// retryAfterSeconds is the wait suggested when the database is unavailable.
 const retryAfterSeconds = 5
+
+// suggestRetry sets Retry-After on answers that a later try may not get: the
+// database being unreachable. A 503 for a feature that is switched off
+// (donations_disabled) gets none, since waiting will not change it.
+func suggestRetry(c *gin.Context, detail errorDetail) {
+	if detail.Code == CodeUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
+}
 
 // apiError writes err in the API's error shape and logs what is unexpected.
 func (s *Server) apiError(c *gin.Context, err error) {
 	status, detail := classify(err)
 	s.noteError(c, status, err)
-	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
-		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
-	}
+	suggestRetry(c, detail)
 	c.AbortWithStatusJSON(status, errorBody{Error: detail})
 }
 

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -85,7 +86,12 @@ func (s *Server) signForm(c *gin.Context) {
 		return
 	}
 	if err := c.Request.ParseForm(); err != nil {
-		s.fail(c, errTooLarge)
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.fail(c, errTooLarge)
+		} else {
+			s.fail(c, newAPIError(http.StatusBadRequest, CodeBadRequest, "The form could not be read. Please try again."))
+		}
 		return
 	}
 	if !s.csrf.valid(c) {

@@ -146,26 +146,36 @@ type errorPage struct {
 	Message string
 }
 
-// fail answers with err: the JSON error shape under /api/ and /webhooks/,
-// the friendly error page everywhere else.
+// fail answers with err: the JSON error shape to API callers (see wantsJSON),
+// the friendly error page to everyone else.
 func (s *Server) fail(c *gin.Context, err error) {
-	p := c.Request.URL.Path
-	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || p == "/healthz" {
+	if wantsJSON(c) {
 		s.apiError(c, err)
 		return
 	}
 	status, detail := classify(err)
 	s.noteError(c, status, err)
+	suggestRetry(c, detail)
 	heading := http.StatusText(status)
-	switch status {
-	case http.StatusNotFound:
+	if status == http.StatusNotFound {
 		heading = "We can't find that page"
 		detail.Message = "The page may have moved, or it isn't published yet. Try the newsroom for our latest releases."
-	case http.StatusServiceUnavailable:
-		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
 	}
 	s.render(c, status, "error", Page{Title: heading, Data: errorPage{Status: status, Heading: heading, Message: detail.Message}})
 	c.Abort()
+}
+
+// wantsJSON reports whether an error should be answered in the API's JSON
+// shape: always under /api/ and /webhooks/ and for /healthz, and on pages
+// when the caller accepts application/json but not text/html (a script, not
+// a browser navigating).
+func wantsJSON(c *gin.Context) bool {
+	p := c.Request.URL.Path
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || p == "/healthz" {
+		return true
+	}
+	accept := c.GetHeader("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }
 
 // Fail is fail for routes registered outside this package's files.

@@ -14,6 +14,12 @@ import (
 // source release, when known, is given; otherwise in.Source is resolved to a
 // published release slug or kept as a source code.
 func (s *Server) sign(ctx context.Context, p petition.Petition, in petition.SignInput, sourceRelease *campaign.Release) (petition.SignResult, error) {
+	// Refuse early when the petition is known to be closed, before asking the
+	// supporter to correct fields they cannot use; the signer checks again
+	// inside its transaction.
+	if !p.OpenAt(time.Now()) {
+		return petition.SignResult{}, petition.ErrClosed
+	}
 	sig, err := in.Validate()
 	var fields valid.Errors
 	if err != nil && !errors.As(err, &fields) {
@@ -39,11 +45,6 @@ func (s *Server) sign(ctx context.Context, p petition.Petition, in petition.Sign
 	}
 	if err := fields.Err(); err != nil {
 		return petition.SignResult{}, err
-	}
-	// Refuse early when the petition is known to be closed; the signer checks
-	// again inside its transaction.
-	if !p.OpenAt(time.Now()) {
-		return petition.SignResult{}, petition.ErrClosed
 	}
 	consent, err := s.currentConsent(ctx)
 	if err != nil {
