@@ -89,8 +89,10 @@ func (p *Package) Open(t testing.TB) *postgres.DB {
 	return open(t, p.URL)
 }
 
-// Fresh makes a copy of the package's migrated database for one test, with
-// nothing in it but what the migrations create, and drops it when t ends.
+// Fresh makes a copy of the package's database for one test and drops it
+// when t ends. Tests that use Fresh should leave the package database as the
+// migrations made it (so each copy starts empty) and keep no connection to it
+// open: PostgreSQL copies a template only while nobody is connected.
 // It returns the copy's URL and an open connection to it.
 func (p *Package) Fresh(t testing.TB) (string, *postgres.DB) {
 	t.Helper()
