@@ -82,8 +82,12 @@ func TestValidate(t *testing.T) {
 		{name: "email inner space", edit: func(in *petition.SignInput) { in.Email = "ada lovelace@example.org" }, wantFields: []string{"email"}},
 		{name: "email NUL", edit: func(in *petition.SignInput) { in.Email = "ada\x00@example.org" }, wantFields: []string{"email"}},
 		{name: "email invalid utf-8", edit: func(in *petition.SignInput) { in.Email = "\xff@example.org" }, wantFields: []string{"email"}},
-		{name: "email 254 bytes", edit: func(in *petition.SignInput) { in.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".org" }},
-		{name: "email 255 bytes", edit: func(in *petition.SignInput) { in.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 186) + ".org" }, wantFields: []string{"email"}},
+		{name: "email 254 bytes", edit: func(in *petition.SignInput) {
+			in.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".org"
+		}},
+		{name: "email 255 bytes", edit: func(in *petition.SignInput) {
+			in.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 186) + ".org"
+		}, wantFields: []string{"email"}},
 
 		// Country: an assigned ISO 3166-1 alpha-2 code.
 		{name: "country lower case normalised", edit: func(in *petition.SignInput) { in.Country = " gb " },
