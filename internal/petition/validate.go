@@ -3,6 +3,7 @@ package petition
 import (
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
@@ -53,7 +54,7 @@ func (in SignInput) Validate() (Signature, error) {
 	}
 
 	switch n := utf8.RuneCountInString(sig.FullName); {
-	case !utf8.ValidString(in.FullName):
+	case !utf8.ValidString(in.FullName) || strings.ContainsFunc(sig.FullName, unicode.IsControl):
 		errs.Add("full_name", "Your name contains characters we cannot read.")
 	case n == 0:
 		errs.Add("full_name", "Please enter your name.")
@@ -65,13 +66,14 @@ func (in SignInput) Validate() (Signature, error) {
 
 	if sig.Email == "" {
 		errs.Add("email", "Please enter your email address.")
-	} else if len(sig.Email) > MaxEmailLen || !ValidEmail(sig.Email) {
+	} else if len(sig.Email) > MaxEmailLen || !utf8.ValidString(in.Email) || !ValidEmail(sig.Email) {
 		errs.Add("email", "Please enter a valid email address, like name@example.org.")
 	}
 
 	if utf8.RuneCountInString(sig.Postcode) > MaxPostcodeLen {
 		errs.Add("postcode", "Please enter a postcode of 16 characters or fewer.")
-	} else if !utf8.ValidString(sig.Postcode) || strings.ContainsAny(sig.Postcode, "<>\"'&") {
+	} else if !utf8.ValidString(in.Postcode) || strings.ContainsFunc(sig.Postcode, unicode.IsControl) ||
+		strings.ContainsAny(sig.Postcode, "<>\"'&") {
 		errs.Add("postcode", "Please use only letters, numbers and spaces in your postcode.")
 	}
 

@@ -155,8 +155,12 @@ func isUnavailable(err error) bool {
 	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	if err.Error() == "sql: database is closed" {
-		return true
+	// database/sql's "database is closed" has no exported sentinel; look
+	// for it all along the chain, since goose wraps it.
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if e.Error() == "sql: database is closed" {
+			return true
+		}
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {

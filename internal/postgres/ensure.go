@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -68,11 +69,23 @@ func ClassifyConnectError(err error) error {
 	return translate(err)
 }
 
-// RedactURL returns url with any password replaced, for messages.
+// RedactURL returns a connection string with any password replaced, for
+// messages. It takes both forms PostgreSQL accepts: a URL, whose password
+// may also be a query parameter, and "key=value" pairs.
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+	if err != nil || u.Scheme == "" {
+		// Not a URL we can take apart: hide what looks like a password.
+		return userinfoPassword.ReplaceAllString(keywordPassword.ReplaceAllString(raw, "${1}xxxxx"), "${1}:xxxxx@")
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }
+
+var (
+	keywordPassword  = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+	userinfoPassword = regexp.MustCompile(`(://[^:/@]*):[^@]*@`)
+)

@@ -54,7 +54,10 @@ func (s *PetitionStore) PetitionForRelease(ctx context.Context, campaignID int64
 	var row petitionRow
 	err := s.db.gorm.WithContext(ctx).Select(petitionColumns).Joins(petitionJoin).
 		Where("petitions.campaign_id = ?", campaignID).
-		Order("petitions.status = 'open' DESC, petitions.id DESC").Take(&row).Error
+		// Open means taking signatures now, as Petition.OpenAt has it: a
+		// petition past its closing date is not preferred to an open one.
+		Order("(petitions.status = 'open' AND (petitions.closes_at IS NULL OR petitions.closes_at > now())) DESC, petitions.id DESC").
+		Take(&row).Error
 	if err != nil {
 		return petition.Petition{}, fmt.Errorf("petition of campaign %d: %w", campaignID, notFound(err, petition.ErrNotFound))
 	}

@@ -50,6 +50,11 @@ SELECT dimension, key, count(*) AS signature_count FROM (
 func (db *DB) recountPetition(ctx context.Context, id int64) (Drift, error) {
 	d := Drift{PetitionID: id}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// A count row lost by hand is put back, or the petition could be
+		// neither read nor counted again.
+		if err := tx.Exec(`INSERT INTO petition_counts (petition_id) VALUES (?) ON CONFLICT DO NOTHING`, id).Error; err != nil {
+			return err
+		}
 		// Locking the count row first makes the recount wait for batches in
 		// flight and keeps new ones out until it commits.
 		if err := tx.Raw(`SELECT signature_count FROM petition_counts WHERE petition_id = ? FOR UPDATE`, id).
@@ -78,19 +83,23 @@ func (db *DB) recountPetition(ctx context.Context, id int64) (Drift, error) {
 			Scan(&have).Error; err != nil {
 			return err
 		}
-		wantSet := make(map[tally]bool, len(want))
+		// A tally row is one change whether its count is wrong, or it is
+		// missing, or it should not be there.
+		type tallyKey struct{ dimension, key string }
+		wantCounts := make(map[tallyKey]int64, len(want))
 		for _, t := range want {
-			wantSet[t] = true
+			wantCounts[tallyKey{t.Dimension, t.Key}] = t.SignatureCount
 		}
-		haveSet := make(map[tally]bool, len(have))
+		haveCounts := make(map[tallyKey]int64, len(have))
 		for _, t := range have {
-			haveSet[t] = true
-			if !wantSet[t] {
+			k := tallyKey{t.Dimension, t.Key}
+			haveCounts[k] = t.SignatureCount
+			if n, ok := wantCounts[k]; !ok || n != t.SignatureCount {
 				d.TallyChanges++
 			}
 		}
-		for _, t := range want {
-			if !haveSet[t] {
+		for k := range wantCounts {
+			if _, ok := haveCounts[k]; !ok {
 				d.TallyChanges++
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -203,7 +204,7 @@ WITH input AS (
     SELECT petition_id, full_name, email, postcode, country,
            consent_updates, consent_version, source_release_id, source_code
     FROM input WHERE petition_id IN (SELECT id FROM open)
-    ORDER BY n
+    ORDER BY petition_id, email -- one order for every batch, so two never wait on each other's rows in a cycle
     ON CONFLICT (petition_id, email) DO NOTHING
     RETURNING petition_id, email
 )
@@ -242,6 +243,8 @@ SELECT petition_id, signature_count FROM cnt
 UNION ALL
 SELECT petition_id, signature_count FROM petition_counts
 WHERE petition_id IN ? AND petition_id NOT IN (SELECT petition_id FROM cnt)`
+
+const lockCountsSQL = `SELECT 1 FROM petition_counts WHERE petition_id IN ? ORDER BY petition_id FOR UPDATE`
 
 // SourceKey is the tally key of a signature's source: "release:<id>",
 // "code:<code>", or "direct".
@@ -320,6 +323,21 @@ func (s *Signer) tryBatch(batch []*signRequest) ([]signOutcome, error) {
 		tallyJSON, err := json.Marshal(tallyRows)
 		if err != nil {
 			return err
+		}
+		// Lock the count rows in petition order before moving them: two
+		// batches that both sign petitions A and B would otherwise lock them
+		// in whatever order each one's plan visits them, and deadlock.
+		changed := make([]int64, 0, len(petitionIDs))
+		for _, t := range tallyRows {
+			if !slices.Contains(changed, t.PetitionID) {
+				changed = append(changed, t.PetitionID)
+			}
+		}
+		if len(changed) > 1 {
+			slices.Sort(changed)
+			if err := tx.Exec(lockCountsSQL, changed).Error; err != nil {
+				return err
+			}
 		}
 		var countRows []struct {
 			PetitionID     int64

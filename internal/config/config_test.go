@@ -1,0 +1,154 @@
+package config_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/advocacy/advocacy/internal/config"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Config{
+		DatabaseURL:       "postgres://postgres@127.0.0.1:5432/advocacy?sslmode=disable",
+		HTTPAddr:          "127.0.0.1:8080",
+		BaseURL:           "http://localhost:8080",
+		LogLevel:          slog.LevelInfo,
+		SignRatePerMinute: 60,
+	}
+	if c != want {
+		t.Errorf("Load(empty env)\n got %+v\nwant %+v", c, want)
+	}
+	if c.DonationsEnabled() {
+		t.Error("donations enabled without STRIPE_SECRET_KEY")
+	}
+	if c.SecureCookies() {
+		t.Error("secure cookies on an http BASE_URL")
+	}
+}
+
+func TestFromEnvironment(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"DATABASE_URL":          "postgres://app@db:5432/advocacy",
+		"HTTP_ADDR":             ":9000",
+		"BASE_URL":              "https://act.example.org/",
+		"STRIPE_SECRET_KEY":     "sk_test_123",
+		"STRIPE_WEBHOOK_SECRET": "whsec_456",
+		"STRIPE_API_BASE":       "http://127.0.0.1:12111",
+		"LOG_LEVEL":             "debug",
+		"SIGN_RATE_PER_MINUTE":  "0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Config{
+		DatabaseURL:         "postgres://app@db:5432/advocacy",
+		HTTPAddr:            ":9000",
+		BaseURL:             "https://act.example.org", // trailing slash dropped
+		StripeSecretKey:     "sk_test_123",
+		StripeWebhookSecret: "whsec_456",
+		StripeAPIBase:       "http://127.0.0.1:12111",
+		LogLevel:            slog.LevelDebug,
+		SignRatePerMinute:   0,
+	}
+	if c != want {
+		t.Errorf("Load\n got %+v\nwant %+v", c, want)
+	}
+	if !c.DonationsEnabled() || !c.SecureCookies() {
+		t.Errorf("DonationsEnabled = %v, SecureCookies = %v; want both true", c.DonationsEnabled(), c.SecureCookies())
+	}
+}
+
+func TestFileVariants(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c, err := config.Load(env(map[string]string{
+		"DATABASE_URL_FILE":          write("db", "postgres://app:s3cret@db/advocacy\n"),
+		"STRIPE_SECRET_KEY_FILE":     write("key", "sk_test_file\r\n"),
+		"STRIPE_WEBHOOK_SECRET_FILE": write("hook", "whsec_file"),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://app:s3cret@db/advocacy" || c.StripeSecretKey != "sk_test_file" || c.StripeWebhookSecret != "whsec_file" {
+		t.Errorf("secrets from files = %q, %q, %q", c.DatabaseURL, c.StripeSecretKey, c.StripeWebhookSecret)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		wantMsg string // the error names the variable an operator must fix
+	}{
+		{"DATABASE_URL twice", map[string]string{"DATABASE_URL": "postgres://a", "DATABASE_URL_FILE": secretFile}, "DATABASE_URL"},
+		{"STRIPE_SECRET_KEY twice", map[string]string{"STRIPE_SECRET_KEY": "sk", "STRIPE_SECRET_KEY_FILE": secretFile}, "STRIPE_SECRET_KEY"},
+		{"STRIPE_WEBHOOK_SECRET twice", map[string]string{"STRIPE_WEBHOOK_SECRET": "wh", "STRIPE_WEBHOOK_SECRET_FILE": secretFile}, "STRIPE_WEBHOOK_SECRET"},
+		{"missing secret file", map[string]string{"STRIPE_SECRET_KEY_FILE": filepath.Join(t.TempDir(), "absent")}, "STRIPE_SECRET_KEY_FILE"},
+		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL"},
+		{"LOG_LEVEL number", map[string]string{"LOG_LEVEL": "3"}, "LOG_LEVEL"},
+		{"BASE_URL without scheme", map[string]string{"BASE_URL": "localhost:8080"}, "BASE_URL"},
+		{"BASE_URL ftp", map[string]string{"BASE_URL": "ftp://example.org"}, "BASE_URL"},
+		{"BASE_URL without host", map[string]string{"BASE_URL": "https://"}, "BASE_URL"},
+		{"BASE_URL relative", map[string]string{"BASE_URL": "/act"}, "BASE_URL"},
+		{"BASE_URL unparsable", map[string]string{"BASE_URL": "http://exa mple.org:x"}, "BASE_URL"},
+		{"SIGN_RATE_PER_MINUTE negative", map[string]string{"SIGN_RATE_PER_MINUTE": "-1"}, "SIGN_RATE_PER_MINUTE"},
+		{"SIGN_RATE_PER_MINUTE word", map[string]string{"SIGN_RATE_PER_MINUTE": "lots"}, "SIGN_RATE_PER_MINUTE"},
+		{"SIGN_RATE_PER_MINUTE fraction", map[string]string{"SIGN_RATE_PER_MINUTE": "1.5"}, "SIGN_RATE_PER_MINUTE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(env(tt.vars))
+			if err == nil {
+				t.Fatalf("Load(%v) = %+v, want an error", tt.vars, c)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not name %s", err, tt.wantMsg)
+			}
+			if c != (config.Config{}) {
+				t.Errorf("Load returned %+v alongside an error", c)
+			}
+		})
+	}
+}
+
+func TestSettings(t *testing.T) {
+	tests := []struct {
+		vars  map[string]string
+		check func(config.Config) bool
+	}{
+		{map[string]string{"LOG_LEVEL": "warn"}, func(c config.Config) bool { return c.LogLevel == slog.LevelWarn }},
+		{map[string]string{"LOG_LEVEL": "ERROR"}, func(c config.Config) bool { return c.LogLevel == slog.LevelError }},
+		{map[string]string{"SIGN_RATE_PER_MINUTE": "5"}, func(c config.Config) bool { return c.SignRatePerMinute == 5 }},
+		{map[string]string{"BASE_URL": "http://127.0.0.1:8080///"}, func(c config.Config) bool { return c.BaseURL == "http://127.0.0.1:8080" }},
+		{map[string]string{"BASE_URL": "https://example.org/act"}, func(c config.Config) bool {
+			return c.BaseURL == "https://example.org/act" && c.SecureCookies()
+		}},
+	}
+	for _, tt := range tests {
+		c, err := config.Load(env(tt.vars))
+		if err != nil || !tt.check(c) {
+			t.Errorf("Load(%v) = %+v, %v", tt.vars, c, err)
+		}
+	}
+}
