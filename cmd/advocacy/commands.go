@@ -73,6 +73,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 }
 
 func migrate(ctx context.Context, cfg config.Config, action string, stdout io.Writer) error {
+	if action != "up" && action != "down" && action != "status" {
+		return fmt.Errorf("migrate: unknown action %q (want up, down or status)", action)
+	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err

@@ -49,7 +49,11 @@ func (s *PetitionStore) PetitionsByCampaign(ctx context.Context, campaignID int6
 // newest petition. Returns petition.ErrNotFound if the campaign has none.
 func (s *PetitionStore) PetitionForRelease(ctx context.Context, campaignID int64, petitionID *int64) (petition.Petition, error) {
 	if petitionID != nil {
-		return s.PetitionByID(ctx, *petitionID)
+		p, err := s.PetitionByID(ctx, *petitionID)
+		// A petition of another campaign is never shown: fall back as if none were named.
+		if err != nil || p.CampaignID == campaignID {
+			return p, err
+		}
 	}
 	var row petitionRow
 	err := s.db.gorm.WithContext(ctx).Select(petitionColumns).Joins(petitionJoin).
