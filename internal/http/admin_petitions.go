@@ -55,6 +55,14 @@ func petitionFromForm(c *gin.Context, base petition.Petition) (petition.Petition
 			p.ClosesAt = &t
 		}
 	}
+	// Report every field at once: the form's own failures and the rules'.
+	if len(errs) > 0 {
+		if fields, ok := fieldErrors(p.Normalise().Validate()); ok {
+			for k, v := range fields {
+				errs.Add(k, v)
+			}
+		}
+	}
 	return p, closes, errs
 }
 
