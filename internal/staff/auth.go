@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -42,8 +43,9 @@ type Auth struct {
 	sessionTTL time.Duration
 	throttle   ThrottlePolicy
 	// dummyHash is checked when the email is unknown, so that a wrong
-	// address takes as long to refuse as a wrong password.
-	dummyHash string
+	// address takes as long to refuse as a wrong password. It is made on
+	// the first login, so commands that never log in do not pay for it.
+	dummyHash func() (string, error)
 }
 
 // NewAuth returns an Auth over store.
@@ -62,10 +64,7 @@ func NewAuth(store Store, opts AuthOptions) (*Auth, error) {
 	if a.throttle.MaxPerAddress <= 0 {
 		a.throttle.MaxPerAddress = def.MaxPerAddress
 	}
-	var err error
-	if a.dummyHash, err = a.passwords.HashPassword(NewSecret()); err != nil {
-		return nil, err
-	}
+	a.dummyHash = sync.OnceValues(func() (string, error) { return a.passwords.HashPassword(NewSecret()) })
 	return a, nil
 }
 
@@ -102,7 +101,9 @@ func (a *Auth) Login(ctx context.Context, email, password, address string) (Sess
 	known := err == nil
 	switch {
 	case errors.Is(err, ErrNotFound):
-		hash = a.dummyHash
+		if hash, err = a.dummyHash(); err != nil {
+			return Session{}, fmt.Errorf("login: %w", err)
+		}
 	case err != nil:
 		return Session{}, fmt.Errorf("login: %w", err)
 	}
