@@ -83,7 +83,7 @@ func newBarChart(id, title, unit string, points []chartPoint) barChart {
 			}
 		}
 	}
-	ch.Summary = formatCount(total) + " signatures in all."
+	ch.Summary = formatCount(total) + " signatures in this period."
 	if busiest >= 0 {
 		ch.Summary += " The most in one " + strings.ToLower(unit) + ": " + formatCount(maxV) + " (" + points[busiest].Label + ")."
 	}
