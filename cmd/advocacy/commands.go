@@ -33,6 +33,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	srv, err := httpserver.New(httpserver.Deps{
 		Config: cfg, Logger: logger, DB: db, Counts: counts,
 		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer,
+		Staff: db.Staff(), Desk: db.Desk(),
 	})
 	if err != nil {
 		signer.Close()

@@ -24,6 +24,8 @@ commands:
   migrate up|down|status   apply, roll back one, or list the SQL migrations
   seed demo                load the demo campaign, release and petition (idempotent)
   recount                  recompute every signature count from the rows and report drift
+  staff add|password|token|revoke-token|list
+                           staff accounts and API tokens; 'advocacy staff' for details
 
 configuration comes from the environment; see README.md.
 `
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return seedDemo(ctx, cfg, stdout)
 	case args[0] == "recount" && len(args) == 1:
 		return recount(ctx, cfg, stdout)
+	case args[0] == "staff":
+		return staffCommand(ctx, cfg, args[1:], getenv, stdin, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return errUsage

@@ -9,6 +9,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/storage"
 	"github.com/advocacy/advocacy/internal/valid"
 )
@@ -67,11 +68,15 @@ func classify(err error) (status int, detail errorDetail) {
 	case errors.As(err, &fields):
 		return http.StatusUnprocessableEntity, errorDetail{Code: CodeInvalid,
 			Message: "Some fields need attention.", Fields: fields}
-	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, petition.ErrNotFound):
+	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, petition.ErrNotFound), errors.Is(err, staff.ErrNotFound):
 		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: "Not found."}
 	case errors.Is(err, petition.ErrClosed):
 		return http.StatusConflict, errorDetail{Code: CodePetitionClosed,
 			Message: "This petition is closed and no longer takes signatures."}
+	case errors.Is(err, staff.ErrUnauthenticated):
+		return http.StatusUnauthorized, errorDetail{Code: CodeUnauthorized, Message: "Sign in to do this."}
+	case errors.Is(err, staff.ErrForbidden):
+		return http.StatusForbidden, errorDetail{Code: CodeForbidden, Message: "Your account's role does not allow this."}
 	case errors.Is(err, storage.ErrUnavailable):
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable,
 			Message: "The service is briefly unavailable. Please try again shortly."}

@@ -50,7 +50,8 @@ type releasePageData struct {
 	Open      bool
 	Consent   petition.Consent
 	Countries []petition.Country
-	Notice    string // shown above the form, e.g. that the petition closed
+	Notice    string          // shown above the form, e.g. that the petition closed
+	Preview   *releasePreview // set when staff preview a release before publishing it
 }
 
 func (s *Server) renderRelease(c *gin.Context, status int, v releaseView, form signForm, notice string) {

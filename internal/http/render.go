@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/web"
 )
 
@@ -108,7 +109,10 @@ type Page struct {
 	Title       string
 	Description string
 	CSRFToken   string
-	Data        any
+	// Staff is the signed-in staff member on admin pages (nil elsewhere);
+	// the layout shows them the staff navigation.
+	Staff *staff.Member
+	Data  any
 }
 
 // render executes a page into a buffer first, so a template error becomes a
@@ -122,6 +126,9 @@ func (s *Server) render(c *gin.Context, status int, name string, page Page) {
 	}
 	if page.CSRFToken == "" {
 		page.CSRFToken = s.csrf.token(c)
+	}
+	if m, ok := staffFrom(c); ok && page.Staff == nil && strings.HasPrefix(name, "admin/") {
+		page.Staff = &m
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, page); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/markdown"
 	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/staff"
 )
 
 // Pinger reports whether the database answers, for /healthz.
@@ -33,6 +34,11 @@ type Deps struct {
 	DB        Pinger
 	// Counts caches petition counts; nil makes a private one.
 	Counts *CountCache
+	// Staff and Desk serve the staff pages and API under /admin and
+	// /api/v1/admin; without Staff those routes are not registered.
+	Staff     staff.Store
+	Desk      staff.Desk
+	StaffAuth staff.AuthOptions
 	// Routes, when set, registers further routes (staff, donations) on the
 	// engine after the public ones, sharing its middleware.
 	Routes []func(s *Server, r *gin.Engine)
@@ -49,6 +55,7 @@ type Server struct {
 	countries []petition.Country
 	views     *ttlCache[string, releaseView]
 	consent   *ttlCache[struct{}, petition.Consent]
+	staffAuth *staff.Auth
 }
 
 // New builds the router with every route and its middleware.
@@ -100,6 +107,11 @@ func New(deps Deps) (*Server, error) {
 	api.GET("/petitions/:id", s.apiPetition)
 	api.POST("/petitions/:id/signatures", s.apiSign)
 
+	if deps.Staff != nil {
+		if err := s.registerStaff(r); err != nil {
+			return nil, err
+		}
+	}
 	for _, register := range deps.Routes {
 		register(s, r)
 	}

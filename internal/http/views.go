@@ -56,6 +56,13 @@ func (c *ttlCache[K, V]) get(k K, now time.Time) (V, bool) {
 	return e.value, true
 }
 
+// clear forgets every entry, so the next read sees what staff just changed.
+func (c *ttlCache[K, V]) clear() {
+	c.mu.Lock()
+	clear(c.entries)
+	c.mu.Unlock()
+}
+
 func (c *ttlCache[K, V]) put(k K, v V, now time.Time) {
 	c.mu.Lock()
 	if len(c.entries) > 10000 {
@@ -158,6 +165,12 @@ func (s *Server) loadReleaseView(ctx context.Context, slug string) (releaseView,
 	if err != nil {
 		return releaseView{}, err
 	}
+	return s.viewOf(ctx, rel)
+}
+
+// viewOf builds the page of any release, published or not (staff preview
+// drafts with it).
+func (s *Server) viewOf(ctx context.Context, rel campaign.Release) (releaseView, error) {
 	camp, err := s.Campaigns.CampaignByID(ctx, rel.CampaignID)
 	if err != nil {
 		return releaseView{}, err

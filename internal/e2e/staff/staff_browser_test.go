@@ -1,0 +1,257 @@
+package e2estaff
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/advocacy/advocacy/internal/campaign"
+	"github.com/advocacy/advocacy/internal/config"
+	httpserver "github.com/advocacy/advocacy/internal/http"
+	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/testdb"
+)
+
+// chromiumPath is Debian's Chromium; CHROMIUM overrides it.
+func chromiumPath() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
+
+var pkgDB *testdb.Package
+
+func TestMain(m *testing.M) {
+	p, err := testdb.Setup("e2e_staff")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "browser tests need PostgreSQL:", err)
+		os.Exit(1)
+	}
+	pkgDB = p
+	code := m.Run()
+	p.Close()
+	os.Exit(code)
+}
+
+const password = "correct horse battery staple"
+
+// serve starts the application on 127.0.0.1 over the package database.
+func serve(t *testing.T) (*httptest.Server, *postgres.DB, *staff.Auth) {
+	t.Helper()
+	db := pkgDB.Open(t)
+	ts := httptest.NewUnstartedServer(nil)
+	cfg := config.Config{DatabaseURL: pkgDB.URL, HTTPAddr: ts.Listener.Addr().String(),
+		BaseURL: "http://" + ts.Listener.Addr().String()}
+	counts := httpserver.NewCountCache()
+	signer := db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
+	authOpts := staff.AuthOptions{Passwords: staff.PasswordParams{Memory: 64, Iterations: 1, Threads: 1}}
+	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Counts: counts,
+		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer,
+		Staff: db.Staff(), Desk: db.Desk(), StaffAuth: authOpts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv.Handler()
+	ts.Start()
+	t.Cleanup(func() {
+		ts.Close()
+		signer.Close()
+	})
+	auth, err := staff.NewAuth(db.Staff(), authOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts, db, auth
+}
+
+// browser starts a headless Chromium with its own throwaway profile and
+// collects what the page logs (Content-Security-Policy violations show there).
+func browser(t *testing.T) (context.Context, *consoleLog) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath()); err != nil {
+		t.Skipf("no Chromium at %s (set CHROMIUM): %v", chromiumPath(), err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath()),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	logs := &consoleLog{}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(func(ev any) {
+		switch ev := ev.(type) {
+		case *cdplog.EventEntryAdded:
+			logs.add(ev.Entry.Text)
+		case *runtime.EventExceptionThrown:
+			logs.add(ev.ExceptionDetails.Text)
+		}
+	}))
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	// The first run starts the browser; chromedp enables the log and runtime
+	// domains of every tab, so the listener sees their events.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx, logs
+}
+
+type consoleLog struct {
+	mu      sync.Mutex
+	entries []string
+}
+
+func (l *consoleLog) add(s string) {
+	l.mu.Lock()
+	l.entries = append(l.entries, s)
+	l.mu.Unlock()
+}
+
+func (l *consoleLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.entries, "\n")
+}
+
+// A campaigner logs in, writes a release for a campaign, publishes it, and
+// the public page shows it; the petition's dashboard draws its chart.
+func TestCampaignerPublishesAReleaseAndReadsTheDashboard(t *testing.T) {
+	ts, db, auth := serve(t)
+	ctx := context.Background()
+	who := staff.CommandLine()
+	camp, err := db.Desk().CreateCampaign(ctx, who, campaign.Campaign{Slug: "ratify-the-convention",
+		Title: "Ratify the trafficking convention", Target: "UK Government", Status: campaign.StatusActive, Currency: "GBP"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pet, err := db.Desk().CreatePetition(ctx, who, petition.Petition{CampaignID: camp.ID, Slug: "ratify-now",
+		Title: "Ratify it now", Ask: "Ratify the convention without delay.", Goal: 100, Status: petition.StatusOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := auth.CreateMember(ctx, who, "campaigner@example.org", staff.RoleCampaigner, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b, console := browser(t)
+	err = chromedp.Do(b,
+		// Asking for the desk sends a stranger to the login form.
+		chromedp.Navigate(ts.URL+"/admin/releases/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#password`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), m.Email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.Submit(chromedp.CSS(`#password`)),
+		// Logged in, back where they were going.
+		chromedp.WaitVisible(chromedp.CSS(`#body`)),
+	)
+	if err != nil {
+		t.Fatalf("log in: %v\nconsole:\n%s", err, console)
+	}
+	heading := text(t, b, `h1`)
+	err = chromedp.Do(b,
+		chromedp.SetValue(chromedp.CSS(`#campaign_id`), fmt.Sprint(camp.ID)),
+		chromedp.SendKeys(chromedp.CSS(`#title`), "The convention, at last"),
+		chromedp.SendKeys(chromedp.CSS(`#slug`), "the-convention-at-last"),
+		chromedp.SendKeys(chromedp.CSS(`#summary`), "Ratification day."),
+		chromedp.SendKeys(chromedp.CSS(`#body`), "Women's rights's words, *exactly* as typed."),
+		chromedp.Submit(chromedp.CSS(`#body`)),
+		chromedp.WaitVisible(chromedp.CSS(`#publish`)),
+		chromedp.Click(chromedp.CSS(`#publish`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+	)
+	if err != nil {
+		t.Fatalf("write and publish: %v\nconsole:\n%s", err, console)
+	}
+	if notice := text(t, b, `.notice`); heading != "New release" || !strings.HasPrefix(notice, "Published") {
+		t.Errorf("heading %q, notice %q", heading, notice)
+	}
+
+	err = chromedp.Do(b,
+		chromedp.Navigate(ts.URL+"/releases/the-convention-at-last"),
+		chromedp.WaitVisible(chromedp.CSS(`article.release h1`)),
+	)
+	if err != nil {
+		t.Fatalf("public page: %v", err)
+	}
+	title, campaignLink := text(t, b, `article.release h1`), text(t, b, `article.release .meta a`)
+	body, err := chromedp.Run(b, chromedp.InnerHTML(chromedp.CSS(`article.release .body`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if title != "The convention, at last" || !strings.Contains(body, "Women's rights's words, <em>exactly</em> as typed.") ||
+		campaignLink != camp.Title {
+		t.Errorf("public page: title %q, campaign %q, body %q", title, campaignLink, body)
+	}
+
+	// Supporters sign the petition the release carries.
+	signer := db.NewSigner(postgres.SignerOptions{})
+	defer signer.Close()
+	for i, country := range []string{"GB", "GB", "FR"} {
+		if _, err := signer.Sign(ctx, petition.Signature{PetitionID: pet.ID, FullName: "Supporter", Country: country,
+			Email: fmt.Sprintf("supporter%d@example.org", i), ConsentVersion: "2026-11-v1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = chromedp.Do(b,
+		chromedp.Navigate(fmt.Sprintf("%s/admin/petitions/%d", ts.URL, pet.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`#per-day svg rect.bar`)),
+	)
+	if err != nil {
+		t.Fatalf("dashboard: %v", err)
+	}
+	bars := evaluate[int](t, b, `document.querySelectorAll('svg.chart-svg rect.bar').length`)
+	tall := evaluate[int](t, b, `[...document.querySelectorAll('svg.chart-svg rect.bar')].filter(r => r.getBBox().height > 0).length`)
+	if bars != 30+48 || tall != 2 { // today's bar in each chart
+		t.Errorf("%d bars of which %d drawn with a height; want 78 and 2", bars, tall)
+	}
+	total, countries := text(t, b, `.totals .total .figure`), text(t, b, `table.breakdown:last-of-type tbody`)
+	if total != "3" || !strings.Contains(countries, "United Kingdom") || !strings.Contains(countries, "France") {
+		t.Errorf("total %q, countries %q", total, countries)
+	}
+	if strings.Contains(console.String(), "Content Security Policy") {
+		t.Errorf("the pages broke their own Content-Security-Policy:\n%s", console)
+	}
+}
+
+// text returns the visible text of the first element matching a CSS selector.
+func text(t *testing.T, b context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// evaluate runs a JavaScript expression in the page.
+func evaluate[T any](t *testing.T, b context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(b, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}

@@ -1,0 +1,181 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/advocacy/advocacy/internal/campaign"
+	"github.com/advocacy/advocacy/internal/petition"
+)
+
+// dashboardDays is how many days the per-day chart shows.
+const dashboardDays = 30
+
+// dashboardData is what admin/petition.html shows.
+type dashboardData struct {
+	Stats      petition.Stats
+	Campaign   campaign.Campaign
+	Open       bool
+	Progress   int
+	Daily      barChart
+	Hourly     barChart
+	Sources    []shareRow
+	Countries  []shareRow
+	Notice     string
+	ExportPath string
+}
+
+// shareRow is one line of a breakdown table.
+type shareRow struct {
+	Label string
+	Link  string // optional
+	Count int64
+	Share string
+}
+
+// GET /admin/petitions/:id
+func (s *Server) petitionDashboardPage(c *gin.Context) {
+	ctx := c.Request.Context()
+	id, err := idParam(c, petition.ErrNotFound)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	now := time.Now().UTC()
+	st, err := s.Desk.PetitionStats(ctx, id, now)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	camp, err := s.Campaigns.CampaignByID(ctx, st.Petition.CampaignID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d := dashboardData{Stats: st, Campaign: camp, Open: st.Petition.OpenAt(now), Progress: st.Petition.Progress(),
+		Notice: notice(c), ExportPath: petitionPath(id) + "/signatures.csv"}
+
+	days := st.DaySeries(now, dashboardDays)
+	points := make([]chartPoint, len(days))
+	for i, day := range days {
+		points[i] = chartPoint{Label: day.Day.Format("Mon 2 Jan 2006"), Value: day.Count}
+		if (len(days)-1-i)%7 == 0 {
+			points[i].Short = day.Day.Format("2 Jan")
+		}
+	}
+	d.Daily = newBarChart("per-day", "Signatures per day, last 30 days (UTC)", "Day", points)
+
+	points = make([]chartPoint, len(st.PerHour))
+	for i, h := range st.PerHour {
+		points[i] = chartPoint{Label: h.Hour.Format("2 Jan 15:00") + "–" + h.Hour.Add(time.Hour).Format("15:00"), Value: h.Count}
+		if h.Hour.Hour()%6 == 0 {
+			points[i].Short = h.Hour.Format("15:00")
+			if h.Hour.Hour() == 0 {
+				points[i].Short = h.Hour.Format("2 Jan")
+			}
+		}
+	}
+	d.Hourly = newBarChart("per-hour", "Signatures per hour, last 48 hours (UTC)", "Hour", points)
+
+	for _, src := range st.PerSource {
+		row := shareRow{Count: src.Count, Share: percent(src.Count, st.Total)}
+		switch {
+		case src.ReleaseID != nil && src.ReleaseTitle != "":
+			row.Label, row.Link = src.ReleaseTitle, releasePath(*src.ReleaseID)+"/edit"
+		case src.ReleaseID != nil:
+			row.Label = "A release since deleted"
+		case src.Code != "":
+			row.Label = "Source code “" + src.Code + "”"
+		default:
+			row.Label = "Direct (no release or source code)"
+		}
+		d.Sources = append(d.Sources, row)
+	}
+	for _, cc := range st.PerCountry {
+		d.Countries = append(d.Countries, shareRow{Label: cc.Name, Count: cc.Count, Share: percent(cc.Count, st.Total)})
+	}
+	s.render(c, http.StatusOK, "admin/petition", Page{Title: "Dashboard: " + st.Petition.Title, Data: d})
+}
+
+// statsJSON is the body of GET /api/v1/admin/petitions/:id/stats.
+type statsJSON struct {
+	Petition        adminPetitionJSON `json:"petition"`
+	Total           int64             `json:"total"`
+	Today           int64             `json:"today"`
+	Goal            int64             `json:"goal"`
+	ProgressPercent int               `json:"progress_percent"`
+	PerDay          []dayJSON         `json:"per_day"`
+	PerHour         []hourJSON        `json:"per_hour"`
+	PerSource       []sourceJSON      `json:"per_source"`
+	PerCountry      []countryJSON     `json:"per_country"`
+}
+
+type dayJSON struct {
+	Date  string `json:"date"` // YYYY-MM-DD, UTC
+	Count int64  `json:"count"`
+}
+
+type hourJSON struct {
+	Hour  time.Time `json:"hour"` // the start of the hour, UTC
+	Count int64     `json:"count"`
+}
+
+type sourceJSON struct {
+	Source  string             `json:"source"` // "release:<id>", "code:<code>" or "direct"
+	Release *sourceReleaseJSON `json:"release"`
+	Code    *string            `json:"code"`
+	Count   int64              `json:"count"`
+}
+
+type sourceReleaseJSON struct {
+	ID    int64  `json:"id"`
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+}
+
+type countryJSON struct {
+	Country string `json:"country"`
+	Name    string `json:"name"`
+	Count   int64  `json:"count"`
+}
+
+// GET /api/v1/admin/petitions/:id/stats
+func (s *Server) apiPetitionStats(c *gin.Context) {
+	id, err := idParam(c, petition.ErrNotFound)
+	if err != nil {
+		s.apiError(c, err)
+		return
+	}
+	st, err := s.Desk.PetitionStats(c.Request.Context(), id, time.Now())
+	if err != nil {
+		s.apiError(c, err)
+		return
+	}
+	out := statsJSON{Petition: toAdminPetitionJSON(st.Petition), Total: st.Total, Today: st.Today,
+		Goal: st.Petition.Goal, ProgressPercent: st.Petition.Progress(),
+		PerDay: make([]dayJSON, 0, len(st.PerDay)), PerHour: make([]hourJSON, 0, len(st.PerHour)),
+		PerSource: make([]sourceJSON, 0, len(st.PerSource)), PerCountry: make([]countryJSON, 0, len(st.PerCountry))}
+	for _, d := range st.PerDay {
+		out.PerDay = append(out.PerDay, dayJSON{Date: d.Day.Format("2006-01-02"), Count: d.Count})
+	}
+	for _, h := range st.PerHour {
+		out.PerHour = append(out.PerHour, hourJSON{Hour: h.Hour, Count: h.Count})
+	}
+	for _, src := range st.PerSource {
+		j := sourceJSON{Source: src.Key, Count: src.Count}
+		if src.ReleaseID != nil {
+			j.Release = &sourceReleaseJSON{ID: *src.ReleaseID, Slug: src.ReleaseSlug, Title: src.ReleaseTitle}
+		}
+		if src.Code != "" {
+			code := src.Code
+			j.Code = &code
+		}
+		out.PerSource = append(out.PerSource, j)
+	}
+	for _, cc := range st.PerCountry {
+		out.PerCountry = append(out.PerCountry, countryJSON{Country: cc.Country, Name: cc.Name, Count: cc.Count})
+	}
+	c.JSON(http.StatusOK, out)
+}
