@@ -26,6 +26,8 @@ var (
 	// ErrBadSignature: a webhook's signature does not match its body, or is
 	// too old to be trusted.
 	ErrBadSignature = errors.New("webhook signature invalid")
+	// ErrBadEvent: a well-signed webhook whose body cannot be read.
+	ErrBadEvent = errors.New("webhook event malformed")
 	// ErrIgnoredEvent: a well-signed webhook of a type donations do not use.
 	ErrIgnoredEvent = errors.New("webhook event type not handled")
 	// ErrCurrencyMismatch: a donation's currency is not its campaign's.
