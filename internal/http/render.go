@@ -162,7 +162,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 		heading = "We can't find that page"
 		detail.Message = "The page may have moved, or it isn't published yet. Try the newsroom for our latest releases."
 	case http.StatusServiceUnavailable:
-		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
+		if detail.Code == CodeUnavailable {
+			c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
+		}
 	}
 	s.render(c, status, "error", Page{Title: heading, Data: errorPage{Status: status, Heading: heading, Message: detail.Message}})
 	c.Abort()

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,12 @@ var _ donation.Gateway = (*Gateway)(nil)
 func New(cfg Config) (*Gateway, error) {
 	if cfg.SecretKey == "" {
 		return nil, errors.New("stripe: no secret key")
+	}
+	if cfg.APIBase != "" {
+		u, err := url.Parse(cfg.APIBase)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("STRIPE_API_BASE: %q is not an http(s) URL", cfg.APIBase)
+		}
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {

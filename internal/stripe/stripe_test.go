@@ -142,4 +142,9 @@ func TestCreateCheckoutErrorsWrapErrGateway(t *testing.T) {
 	if _, err := stripe.New(stripe.Config{}); err == nil {
 		t.Error("a gateway without a key")
 	}
+	for _, base := range []string{"http://", "localhost:12111", "ftp://x"} {
+		if _, err := stripe.New(stripe.Config{SecretKey: "sk_test_1", APIBase: base}); err == nil {
+			t.Errorf("a gateway with API base %q", base)
+		}
+	}
 }
