@@ -24,6 +24,8 @@ func (s *Server) registerDonations(r *gin.Engine) error {
 		return err
 	}
 	s.supporters = supporters
+	// Each attempt costs a Stripe API call and a row, so attempts are capped
+	// per address like signatures are, at the same rate.
 	s.donateLimit = newRateLimiter(s.Config.SignRatePerMinute)
 
 	r.POST("/releases/:slug/donate", s.limitBody(), s.donate)

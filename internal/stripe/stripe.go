@@ -132,7 +132,12 @@ func (g *Gateway) CreateCheckout(ctx context.Context, req donation.CheckoutReque
 func describe(err error) error {
 	var se *stripego.Error
 	if errors.As(err, &se) {
-		return fmt.Errorf("stripe %s (%s, status %d, request %s): %s", se.Type, se.Code, se.HTTPStatusCode, se.RequestID, se.Msg)
+		msg := se.Msg
+		if se.Param == "customer_email" {
+			msg = "the customer email was refused" // Stripe's message quotes it; keep it out of logs
+		}
+		return fmt.Errorf("stripe %s (%s, param %q, status %d, request %s): %s",
+			se.Type, se.Code, se.Param, se.HTTPStatusCode, se.RequestID, msg)
 	}
 	return err
 }
