@@ -18,16 +18,16 @@ import (
 
 // petitionJSON is a petition as the API shows it.
 type petitionJSON struct {
-	ID             int64         `json:"id"`
-	Slug           string        `json:"slug"`
-	Title          string        `json:"title"`
-	Ask            string        `json:"ask"`
-	Target         string        `json:"target"`
-	Campaign       *campaignRef  `json:"campaign,omitempty"`
-	SignatureCount int64         `json:"signature_count"`
-	Goal           int64         `json:"goal"`
-	Status         string        `json:"status"`
-	ClosesAt       *time.Time    `json:"closes_at"`
+	ID             int64        `json:"id"`
+	Slug           string       `json:"slug"`
+	Title          string       `json:"title"`
+	Ask            string       `json:"ask"`
+	Target         string       `json:"target"`
+	Campaign       *campaignRef `json:"campaign,omitempty"`
+	SignatureCount int64        `json:"signature_count"`
+	Goal           int64        `json:"goal"`
+	Status         string       `json:"status"`
+	ClosesAt       *time.Time   `json:"closes_at"`
 }
 
 type campaignRef struct {

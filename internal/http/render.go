@@ -30,7 +30,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format(time.RFC3339)
 	},
-	"count":     formatCount,
+	"count":      formatCount,
 	"pathEscape": func(s string) string { return strings.ReplaceAll(template.URLQueryEscaper(s), "+", "%20") },
 }
 
