@@ -263,3 +263,25 @@ func TestCancelledPage(t *testing.T) {
 		t.Errorf("cancelled with a bad slug: %d", res.status)
 	}
 }
+
+// When Stripe refuses to create the session, the donor is told no money was
+// taken, and the donation is recorded as failed rather than left pending.
+func TestDonateWhenStripeRefuses(t *testing.T) {
+	a := newApp(t, appOptions{refusedKey: true})
+	b := a.browser(t)
+	res := b.donate(demo.ReleaseSlug, url.Values{"amount": {"10"}})
+	if res.status != http.StatusServiceUnavailable || !strings.Contains(res.body, "No money was taken") {
+		t.Fatalf("status %d", res.status)
+	}
+	if res.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After on a 503 the donor can retry")
+	}
+	page, err := a.store.List(t.Context(), donation.Filter{})
+	if err != nil || len(page.Entries) != 1 || page.Entries[0].Status != donation.StatusFailed || page.Entries[0].CheckoutSessionID != "" {
+		t.Errorf("donations %+v, %v", page.Entries, err)
+	}
+	res = b.donate(demo.ReleaseSlug, url.Values{"amount": {"10"}}, "Accept", "application/json")
+	if res.status != http.StatusServiceUnavailable || !strings.Contains(res.body, `"code":"unavailable"`) {
+		t.Errorf("JSON: %d %s", res.status, res.body)
+	}
+}

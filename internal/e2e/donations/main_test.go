@@ -122,6 +122,7 @@ type app struct {
 type appOptions struct {
 	donationsOff bool // no STRIPE_SECRET_KEY
 	noWebhooks   bool // no STRIPE_WEBHOOK_SECRET
+	refusedKey   bool // a key Stripe (here stripe-mock) refuses
 }
 
 func newApp(t *testing.T, opts appOptions) *app {
@@ -159,6 +160,9 @@ func newApp(t *testing.T, opts appOptions) *app {
 	deps.Signer = signer
 	if !opts.donationsOff {
 		deps.Config.StripeSecretKey = "sk_test_e2e"
+		if opts.refusedKey {
+			deps.Config.StripeSecretKey = "refused-key"
+		}
 		deps.Config.StripeAPIBase = mock.URL
 		g, err := stripe.New(stripe.Config{SecretKey: deps.Config.StripeSecretKey, APIBase: mock.URL})
 		if err != nil {
