@@ -118,9 +118,10 @@ func readDonateInput(c *gin.Context) donateInput {
 		GiftAidConfirmed: c.PostForm("gift_aid_confirm") == "yes"}
 }
 
-// donateForm builds the form for release view v, nil when donations are off.
+// donateForm builds the form for release view v, nil when donations are off
+// or the campaign's currency is not one donations can be taken in.
 func (s *Server) donateForm(c *gin.Context, v releaseView, in donateInput, errs valid.Errors) *donateView {
-	if !s.donationsEnabled() {
+	if !s.donationsEnabled() || !donation.SupportedCurrency(v.Campaign.Currency) {
 		return nil
 	}
 	cur := v.Campaign.Currency
