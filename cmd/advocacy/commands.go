@@ -14,6 +14,7 @@ import (
 	"github.com/advocacy/advocacy/internal/demo"
 	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/stripe"
 )
 
 // serve migrates, then serves until ctx ends (SIGTERM or interrupt). On the
@@ -30,11 +31,17 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	counts := httpserver.NewCountCache()
 	signer := db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
-	srv, err := httpserver.New(httpserver.Deps{
+	deps := httpserver.Deps{
 		Config: cfg, Logger: logger, DB: db, Counts: counts,
 		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer,
 		Staff: db.Staff(), Desk: db.Desk(),
-	})
+		Donations: db.Donations(),
+	}
+	if err := wireStripe(cfg, logger, &deps); err != nil {
+		signer.Close()
+		return err
+	}
+	srv, err := httpserver.New(deps)
 	if err != nil {
 		signer.Close()
 		return err
@@ -70,6 +77,32 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// wireStripe gives deps a Stripe gateway when STRIPE_SECRET_KEY is set (else
+// donations stay off) and a webhook verifier when STRIPE_WEBHOOK_SECRET is.
+// The verifier does not need the key, so refunds and disputes of earlier
+// donations are still recorded after donations are switched off.
+func wireStripe(cfg config.Config, logger *slog.Logger, deps *httpserver.Deps) error {
+	if cfg.StripeSecretKey != "" {
+		g, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
+		if err != nil {
+			return err
+		}
+		deps.Gateway = g
+		if cfg.StripeWebhookSecret == "" {
+			logger.Warn("STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: " +
+				"donations will stay pending because Stripe's webhooks cannot be verified")
+		}
+	}
+	if cfg.StripeWebhookSecret != "" {
+		w, err := stripe.NewWebhooks(cfg.StripeWebhookSecret, 0)
+		if err != nil {
+			return err
+		}
+		deps.Webhooks = w
+	}
 	return nil
 }
 

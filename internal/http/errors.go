@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/advocacy/advocacy/internal/campaign"
+	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/storage"
@@ -68,7 +69,8 @@ func classify(err error) (status int, detail errorDetail) {
 	case errors.As(err, &fields):
 		return http.StatusUnprocessableEntity, errorDetail{Code: CodeInvalid,
 			Message: "Some fields need attention.", Fields: fields}
-	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, petition.ErrNotFound), errors.Is(err, staff.ErrNotFound):
+	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, petition.ErrNotFound), errors.Is(err, staff.ErrNotFound),
+		errors.Is(err, donation.ErrNotFound):
 		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: "Not found."}
 	case errors.Is(err, petition.ErrClosed):
 		return http.StatusConflict, errorDetail{Code: CodePetitionClosed,
@@ -77,6 +79,17 @@ func classify(err error) (status int, detail errorDetail) {
 		return http.StatusUnauthorized, errorDetail{Code: CodeUnauthorized, Message: "Sign in to do this."}
 	case errors.Is(err, staff.ErrForbidden):
 		return http.StatusForbidden, errorDetail{Code: CodeForbidden, Message: "Your account's role does not allow this."}
+	case errors.Is(err, donation.ErrDisabled):
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeDonationsDisabled,
+			Message: "Donations are not available at the moment. Thank you for thinking of us."}
+	case errors.Is(err, donation.ErrBadSignature):
+		return http.StatusBadRequest, errorDetail{Code: CodeBadRequest,
+			Message: "The Stripe-Signature header does not match the body, or is too old."}
+	case errors.Is(err, donation.ErrBadEvent):
+		return http.StatusBadRequest, errorDetail{Code: CodeBadRequest, Message: "The event could not be read."}
+	case errors.Is(err, donation.ErrGateway):
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable,
+			Message: "Our payment provider is not answering. No money was taken; please try again shortly."}
 	case errors.Is(err, storage.ErrUnavailable):
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable,
 			Message: "The service is briefly unavailable. Please try again shortly."}

@@ -52,6 +52,7 @@ type releasePageData struct {
 	Countries []petition.Country
 	Notice    string          // shown above the form, e.g. that the petition closed
 	Preview   *releasePreview // set when staff preview a release before publishing it
+	Donate    *donateView     // the donation ask; nil when donations are off
 }
 
 func (s *Server) renderRelease(c *gin.Context, status int, v releaseView, form signForm, notice string) {
@@ -60,7 +61,8 @@ func (s *Server) renderRelease(c *gin.Context, status int, v releaseView, form s
 		s.fail(c, err)
 		return
 	}
-	d := releasePageData{releaseView: v, Form: form, Consent: consent, Countries: s.countries, Notice: notice}
+	d := releasePageData{releaseView: v, Form: form, Consent: consent, Countries: s.countries, Notice: notice,
+		Donate: s.donateForm(c, v, donateInput{}, nil)}
 	d.Open = v.Petition != nil && v.Petition.OpenAt(time.Now())
 	s.render(c, status, "release", Page{Title: v.Release.Title, Description: v.Release.Summary, Data: d})
 }
@@ -117,9 +119,13 @@ func (s *Server) signForm(c *gin.Context) {
 		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent}
 	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
 		Country: form.Country, ConsentUpdates: &consent}
-	_, err = s.sign(ctx, *v.Petition, in, &v.Release)
+	res, err := s.sign(ctx, *v.Petition, in, &v.Release)
 	switch {
 	case err == nil:
+		if res.New {
+			// Lets a donation made next be linked to this signature.
+			s.rememberSupporter(c, v.Petition.ID, in.Email)
+		}
 		c.Redirect(http.StatusSeeOther, thanks)
 	case isFieldErrors(err, &form.Errors):
 		s.renderRelease(c, http.StatusUnprocessableEntity, v, form, "")
@@ -139,6 +145,7 @@ type thanksPageData struct {
 	ShareURL         string
 	ShareText        string
 	DonationsEnabled bool
+	Donate           *donateView // the donation ask; nil when donations are off
 }
 
 // GET /releases/:slug/thanks
@@ -148,7 +155,7 @@ func (s *Server) thanksPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d := thanksPageData{releaseView: v, DonationsEnabled: s.Config.DonationsEnabled(),
+	d := thanksPageData{releaseView: v, DonationsEnabled: s.donationsEnabled(), Donate: s.donateForm(c, v, donateInput{}, nil),
 		ShareURL:  s.Config.BaseURL + "/releases/" + url.PathEscape(v.Release.Slug),
 		ShareText: v.Release.Title}
 	if v.Petition != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/config"
+	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/markdown"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
@@ -39,6 +40,13 @@ type Deps struct {
 	Staff     staff.Store
 	Desk      staff.Desk
 	StaffAuth staff.AuthOptions
+	// Donations stores donations. Gateway creates Stripe Checkout Sessions;
+	// without it (no STRIPE_SECRET_KEY) donations are off. Webhooks verifies
+	// Stripe's webhooks; without it (no STRIPE_WEBHOOK_SECRET) the webhook
+	// answers 503.
+	Donations donation.Store
+	Gateway   donation.Gateway
+	Webhooks  donation.WebhookVerifier
 	// Routes, when set, registers further routes (staff, donations) on the
 	// engine after the public ones, sharing its middleware.
 	Routes []func(s *Server, r *gin.Engine)
@@ -56,6 +64,9 @@ type Server struct {
 	views     *ttlCache[string, releaseView]
 	consent   *ttlCache[struct{}, petition.Consent]
 	staffAuth *staff.Auth
+
+	supporters  *supporterCookies // nil when donations are off
+	donateLimit *rateLimiter
 }
 
 // New builds the router with every route and its middleware.
@@ -112,6 +123,10 @@ func New(deps Deps) (*Server, error) {
 			return nil, err
 		}
 	}
+	if err := s.registerDonations(r); err != nil {
+		return nil, err
+	}
+
 	for _, register := range deps.Routes {
 		register(s, r)
 	}

@@ -129,9 +129,3 @@ func parseSourceKey(key string) petition.SourceCount {
 	return src
 }
 
-func deref(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
