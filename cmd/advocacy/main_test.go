@@ -112,7 +112,7 @@ func TestBadConfiguration(t *testing.T) {
 	}
 }
 
-var statusLine = regexp.MustCompile(`^00001  00001_foundation\.sql +(pending|applied \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$`)
+var statusLine = regexp.MustCompile(`^\d{5}  \d{5}_\w+\.sql +(pending|applied \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$`)
 
 // migrationState runs the given migrate action and returns the state it
 // reports for the first migration: "pending" or "applied".
@@ -123,7 +123,8 @@ func migrationState(t *testing.T, env map[string]string, action string) string {
 		t.Fatalf("migrate %s: %v (stderr %q)", action, err, stderr)
 	}
 	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
-	m := statusLine.FindStringSubmatch(lines[0])
+	// down rolls back one migration: the newest is the one that moves.
+	m := statusLine.FindStringSubmatch(lines[len(lines)-1])
 	if m == nil {
 		t.Fatalf("migrate %s printed %q", action, stdout)
 	}
@@ -142,7 +143,7 @@ func TestMigrate(t *testing.T) {
 		{"up", "applied"},
 	} {
 		if got := migrationState(t, env, step.action); got != step.want {
-			t.Errorf("migrate %s: first migration %s, want %s", step.action, got, step.want)
+			t.Errorf("migrate %s: newest migration %s, want %s", step.action, got, step.want)
 		}
 	}
 

@@ -130,9 +130,6 @@ func New(deps Deps) (*Server, error) {
 	for _, register := range deps.Routes {
 		register(s, r)
 	}
-	if !hasRoute(r, http.MethodPost, donateRoute) {
-		r.POST(donateRoute, s.limitBody(), s.donatePlaceholder)
-	}
 	s.engine = r
 	return s, nil
 }

@@ -625,6 +625,12 @@ func TestMarkReviewedIsAudited(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	d := f.create(t, f.gbp, 1000, nil)
+	// The reviewers are staff accounts (reviewed_by and audit_log.actor_id
+	// reference them); made by hand so that only the reviews are audited.
+	if _, err := f.db.SQL().ExecContext(ctx, `INSERT INTO staff (id, email, role, password_hash) VALUES
+		(7, 'finance@example.org', 'finance', '$argon2id$test'), (8, 'admin@example.org', 'admin', '$argon2id$test')`); err != nil {
+		t.Fatal(err)
+	}
 	actor := donation.Actor{ID: 7, Email: "finance@example.org"}
 
 	e, err := f.store.MarkReviewed(ctx, d.ID, actor, "  Matched to bank statement 12.  ")
