@@ -14,6 +14,7 @@ import (
 	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/valid"
 )
 
@@ -38,6 +39,20 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("fixture: want one GBP campaign with two releases, got %+v and %+v", f.gbp, f.gbp2)
 	}
 	return f
+}
+
+// member creates a staff account, since a review names one.
+func (f *fixture) member(t *testing.T, email string, role staff.Role) staff.Member {
+	t.Helper()
+	hash, err := staff.PasswordParams{Memory: 64, Iterations: 1, Threads: 1}.HashPassword("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.db.Staff().CreateMember(t.Context(), staff.CommandLine(), email, role, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func seedSet(t *testing.T, db *postgres.DB, campaignSlug, slug, currency string) postgres.SeedSet {
@@ -625,22 +640,24 @@ func TestMarkReviewedIsAudited(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	d := f.create(t, f.gbp, 1000, nil)
-	actor := donation.Actor{ID: 7, Email: "finance@example.org"}
+	actor := f.member(t, "finance@example.org", staff.RoleFinance).Actor()
+	admin := f.member(t, "admin@example.org", staff.RoleAdmin).Actor()
 
 	e, err := f.store.MarkReviewed(ctx, d.ID, actor, "  Matched to bank statement 12.  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.ReviewedAt == nil || e.ReviewedBy == nil || *e.ReviewedBy != 7 || e.ReviewedByEmail != actor.Email ||
+	if e.ReviewedAt == nil || e.ReviewedBy == nil || *e.ReviewedBy != actor.ID || e.ReviewedByEmail != actor.Email ||
 		e.ReviewNote != "Matched to bank statement 12." {
 		t.Errorf("review %+v", e.Donation)
 	}
-	if _, err := f.store.MarkReviewed(ctx, d.ID, donation.Actor{ID: 8, Email: "admin@example.org"}, "Second look."); err != nil {
+	if _, err := f.store.MarkReviewed(ctx, d.ID, admin, "Second look."); err != nil {
 		t.Fatal(err)
 	}
 
 	rows, err := f.db.SQL().QueryContext(ctx, `SELECT actor_id, actor_email, action, entity, entity_id,
-		before->>'review_note', after->>'review_note', after->>'reviewed_by_email' FROM audit_log ORDER BY id`)
+		before->>'review_note', after->>'review_note', after->>'reviewed_by_email' FROM audit_log
+		WHERE entity = 'donation' ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -655,8 +672,8 @@ func TestMarkReviewedIsAudited(t *testing.T) {
 		got = append(got, fmt.Sprintf("%d %s %s %s %d %q→%q by %s", actorID, email, action, entity, entityID-d.ID, before, after, by))
 	}
 	want := []string{
-		`7 finance@example.org donation.review donation 0 ""→"Matched to bank statement 12." by finance@example.org`,
-		`8 admin@example.org donation.review donation 0 "Matched to bank statement 12."→"Second look." by admin@example.org`,
+		fmt.Sprintf(`%d finance@example.org donation.review donation 0 ""→"Matched to bank statement 12." by finance@example.org`, actor.ID),
+		fmt.Sprintf(`%d admin@example.org donation.review donation 0 "Matched to bank statement 12."→"Second look." by admin@example.org`, admin.ID),
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("audit log\n got %q\nwant %q", got, want)
