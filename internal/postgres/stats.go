@@ -128,4 +128,3 @@ func parseSourceKey(key string) petition.SourceCount {
 	}
 	return src
 }
-
