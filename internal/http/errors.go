@@ -28,7 +28,6 @@ const (
 	CodeUnavailable       = "unavailable"
 	CodeInternal          = "internal"
 	CodeDonationsDisabled = "donations_disabled"
-	CodeNotImplemented    = "not_implemented"
 	CodeForbidden         = "forbidden"
 	CodeUnauthorized      = "unauthorized"
 )

@@ -24,6 +24,7 @@ import (
 	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/stripe"
 	"github.com/advocacy/advocacy/internal/testdb"
 )
 
@@ -92,10 +93,25 @@ func start(t *testing.T, opts ...func(*envOptions)) *env {
 	logs := &lockedBuffer{}
 	counts := httpserver.NewCountCache()
 	signer := o.db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
-	srv, err := httpserver.New(httpserver.Deps{
+	deps := httpserver.Deps{
 		Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, nil)), DB: o.db, Counts: counts,
-		Campaigns: o.db.Campaigns(), Petitions: o.db.Petitions(), Signer: signer,
-	})
+		Campaigns: o.db.Campaigns(), Petitions: o.db.Petitions(), Signer: signer, Donations: o.db.Donations(),
+	}
+	if cfg.StripeSecretKey != "" {
+		// The real adapter, as serve wires it. These tests never take a
+		// payment (the donations tests do, against stripe-mock), so unless
+		// told otherwise it points at a port where nothing listens.
+		base := cfg.StripeAPIBase
+		if base == "" {
+			base = "http://127.0.0.1:9"
+		}
+		g, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps.Gateway = g
+	}
+	srv, err := httpserver.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -542,6 +542,44 @@ func TestListFiltersAndTotals(t *testing.T) {
 	}
 }
 
+func TestTotalsByRelease(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	// gbp-a: £10 paid, £30 paid then £5 refunded, £7 never paid.
+	// gbp-b: £20 paid. eur-a (another campaign): €50 paid.
+	paid := func(set postgres.SeedSet, amount int64, pi string) {
+		d := f.create(t, set, amount, nil)
+		f.apply(t, completedEv(d, "paid", pi, day(1)))
+	}
+	paid(f.gbp, 1000, "pi_rel_1")
+	paid(f.gbp, 3000, "pi_rel_2")
+	f.apply(t, refundEv("pi_rel_2", "ch_rel_2", 500, false, day(2)))
+	f.create(t, f.gbp, 700, nil)
+	paid(f.gbp2, 2000, "pi_rel_3")
+	paid(f.eur, 5000, "pi_rel_4")
+
+	got, err := f.store.TotalsByRelease(ctx, f.gbp.Campaign.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := f.gbp.Release.ID, f.gbp2.Release.ID
+	want := []donation.ReleaseTotals{
+		{ReleaseID: &a, ReleaseSlug: "gbp-a-release", ReleaseTitle: "Release gbp-a",
+			Totals: donation.Totals{Currency: "GBP", Count: 3, PaidCount: 2, Gross: 4000, Refunded: 500, Net: 3500}},
+		{ReleaseID: &b, ReleaseSlug: "gbp-b-release", ReleaseTitle: "Release gbp-b",
+			Totals: donation.Totals{Currency: "GBP", Count: 1, PaidCount: 1, Gross: 2000, Net: 2000}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if *got[i].ReleaseID != *want[i].ReleaseID || got[i].ReleaseSlug != want[i].ReleaseSlug ||
+			got[i].ReleaseTitle != want[i].ReleaseTitle || got[i].Totals != want[i].Totals {
+			t.Errorf("row %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
 func TestListPages(t *testing.T) {
 	f := newFixture(t)
 	ds := books(t, f)

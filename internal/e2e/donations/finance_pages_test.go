@@ -144,6 +144,13 @@ func TestFinanceRoutesByRole(t *testing.T) {
 				}
 			}
 		}
+		// What each release raised is the campaigner's to see, as sums.
+		dash := c.get(fmt.Sprintf("/admin/petitions/%d", a.demo.Petition.ID)).body
+		table := regexp.MustCompile(`(?s)<table class="list breakdown" id="donations-by-release">.*?</table>`).FindString(dash)
+		want := `<td class="num">1</td><td class="num">£15.00</td><td class="num">£0.00</td><td class="num">£15.00</td>`
+		if !strings.Contains(table, html.EscapeString(a.demo.Release.Title)) || !strings.Contains(table, want) {
+			t.Errorf("donations by release on the dashboard: %s", table)
+		}
 		// The campaigner's own API token does not open the finance API, and
 		// its session cookie opens no API at all.
 		if res := c.get("/api/v1/admin/donations"); res.status != http.StatusUnauthorized {
