@@ -44,10 +44,10 @@ CREATE TABLE donations (
     gift_aid_postcode        text    NOT NULL DEFAULT '' CHECK (length(gift_aid_postcode) <= 8),
     gift_aid_taxpayer        boolean NOT NULL DEFAULT false,
     gift_aid_wording_version text    REFERENCES gift_aid_wordings (version),
-    -- Finance's review. reviewed_by is a staff id; its foreign key comes with
-    -- the staff table.
+    -- Finance's review: when, by which staff account, and the email it had
+    -- then (kept, like the audit log's, should the address change).
     reviewed_at         timestamptz,
-    reviewed_by         bigint,
+    reviewed_by         bigint      REFERENCES staff (id),
     reviewed_by_email   text        NOT NULL DEFAULT '',
     review_note         text        NOT NULL DEFAULT '' CHECK (length(review_note) <= 2000),
     created_at          timestamptz NOT NULL DEFAULT now(),

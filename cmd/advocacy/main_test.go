@@ -112,10 +112,11 @@ func TestBadConfiguration(t *testing.T) {
 	}
 }
 
-var statusLine = regexp.MustCompile(`^\d{5}  \d{5}_\w+\.sql +(pending|applied \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$`)
+var statusLine = regexp.MustCompile(`^(\d{5})  (\d{5}_\w+\.sql) +(pending|applied \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$`)
 
 // migrationState runs the given migrate action and returns the state it
-// reports for the first migration: "pending" or "applied".
+// reports for the newest migration, the one up applies last and down rolls
+// back: "pending" or "applied".
 func migrationState(t *testing.T, env map[string]string, action string) string {
 	t.Helper()
 	stdout, stderr, err := advocacy(t, env, "migrate", action)
@@ -123,12 +124,13 @@ func migrationState(t *testing.T, env map[string]string, action string) string {
 		t.Fatalf("migrate %s: %v (stderr %q)", action, err, stderr)
 	}
 	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
-	// down rolls back one migration: the newest is the one that moves.
-	m := statusLine.FindStringSubmatch(lines[len(lines)-1])
-	if m == nil {
-		t.Fatalf("migrate %s printed %q", action, stdout)
+	var m []string
+	for i, line := range lines {
+		if m = statusLine.FindStringSubmatch(line); m == nil || (i == 0 && m[2] != "00001_foundation.sql") {
+			t.Fatalf("migrate %s printed %q", action, stdout)
+		}
 	}
-	return strings.Fields(m[1])[0]
+	return strings.Fields(m[3])[0]
 }
 
 func TestMigrate(t *testing.T) {

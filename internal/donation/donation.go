@@ -11,9 +11,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/advocacy/advocacy/internal/staff"
 	"strconv"
 	"time"
+
+	"github.com/advocacy/advocacy/internal/staff"
 )
 
 // Sentinel errors. Stores and gateways wrap them with the operation.
@@ -180,6 +181,16 @@ type Totals struct {
 	Net       int64 // Gross - Refunded
 }
 
+// ReleaseTotals sums the donations given from one release in one currency.
+// It holds no personal data: campaigners read it to see which release
+// raised what.
+type ReleaseTotals struct {
+	ReleaseID    *int64 // nil: donations given without a release
+	ReleaseSlug  string
+	ReleaseTitle string
+	Totals
+}
+
 // Page is one page of a listing with totals for the whole filter.
 type Page struct {
 	Entries      []Entry
@@ -225,6 +236,9 @@ type Store interface {
 	// List returns a page of donations, newest first, with totals per
 	// currency over the whole filter.
 	List(ctx context.Context, f Filter) (Page, error)
+	// TotalsByRelease returns the campaign's donation totals per source
+	// release and currency, the release that raised most first.
+	TotalsByRelease(ctx context.Context, campaignID int64) ([]ReleaseTotals, error)
 	// Get returns a donation with every event applied to it, oldest first.
 	// Returns ErrNotFound for an unknown id.
 	Get(ctx context.Context, id int64) (Entry, []StoredEvent, error)

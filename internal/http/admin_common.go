@@ -43,6 +43,7 @@ var noticeTexts = map[string]string{
 	"password":    "Password changed. Every session of that account has ended.",
 	"revoked":     "Token revoked. It stopped working at once.",
 	"logged_out":  "You have logged out.",
+	"reviewed":    "Review recorded.",
 }
 
 func notice(c *gin.Context) string { return noticeTexts[c.Query("notice")] }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/advocacy/advocacy/internal/campaign"
+	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
@@ -25,6 +26,20 @@ type dashboardData struct {
 	Countries  []shareRow
 	Notice     string
 	ExportPath string
+	// Donations sums the campaign's donations per source release, without
+	// donors, when this server keeps donations (DonationsKept).
+	Donations     []releaseDonationRow
+	DonationsKept bool
+}
+
+// releaseDonationRow is what one release raised in one currency.
+type releaseDonationRow struct {
+	Label     string
+	Link      string // optional
+	PaidCount int64
+	Gross     string
+	Refunded  string
+	Net       string
 }
 
 // shareRow is one line of a breakdown table.
@@ -95,6 +110,23 @@ func (s *Server) petitionDashboardPage(c *gin.Context) {
 	}
 	for _, cc := range st.PerCountry {
 		d.Countries = append(d.Countries, shareRow{Label: cc.Name, Count: cc.Count, Share: percent(cc.Count, st.Total)})
+	}
+	if s.Donations != nil {
+		totals, err := s.Donations.TotalsByRelease(ctx, camp.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		d.DonationsKept = true
+		for _, t := range totals {
+			row := releaseDonationRow{Label: "Given without a release", PaidCount: t.PaidCount,
+				Gross: donation.Format(t.Gross, t.Currency, false), Refunded: donation.Format(t.Refunded, t.Currency, false),
+				Net: donation.Format(t.Net, t.Currency, false)}
+			if t.ReleaseID != nil {
+				row.Label, row.Link = t.ReleaseTitle, releasePath(*t.ReleaseID)+"/edit"
+			}
+			d.Donations = append(d.Donations, row)
+		}
 	}
 	s.render(c, http.StatusOK, "admin/petition", Page{Title: "Dashboard: " + st.Petition.Title, Data: d})
 }

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"net/http"
 	"strconv"
 	"time"
 
@@ -43,19 +42,5 @@ func (s *Server) exportSignatures(c *gin.Context) {
 		}
 		return out.flush()
 	})
-	if err == nil {
-		err = out.flush() // the header row alone, for a petition without signatures
-	}
-	switch {
-	case err == nil:
-	case !out.started:
-		s.fail(c, err)
-	default:
-		// The status has gone; cutting the connection tells the client the
-		// file is incomplete rather than letting it look finished.
-		if c.Request.Context().Err() == nil { // not the client going away
-			s.noteError(c, http.StatusInternalServerError, err)
-		}
-		panic(http.ErrAbortHandler)
-	}
+	s.finishCSV(out, err)
 }

@@ -41,16 +41,6 @@ func (s *Server) donationsEnabled() bool {
 	return s.Config.DonationsEnabled() && s.Gateway != nil && s.Donations != nil
 }
 
-// donateFail answers a donate route's error: the JSON shape for clients
-// that ask for JSON, the friendly page for browsers.
-func (s *Server) donateFail(c *gin.Context, err error) {
-	if wantsJSON(c) {
-		s.apiError(c, err)
-		return
-	}
-	s.fail(c, err)
-}
-
 // Preset amounts offered as buttons, in major units of the campaign's
 // currency; the second is chosen by default.
 var donatePresets = []int64{5, 10, 25, 50}
@@ -150,26 +140,26 @@ type donatePageData struct {
 // POST /releases/:slug/donate
 func (s *Server) donate(c *gin.Context) {
 	if !s.donationsEnabled() {
-		s.donateFail(c, donation.ErrDisabled)
+		s.fail(c, donation.ErrDisabled)
 		return
 	}
 	ctx := c.Request.Context()
 	v, err := s.releaseView(ctx, c.Param("slug"))
 	if err != nil {
-		s.donateFail(c, err)
+		s.fail(c, err)
 		return
 	}
 	if err := c.Request.ParseForm(); err != nil {
-		s.donateFail(c, errTooLarge)
+		s.fail(c, errTooLarge)
 		return
 	}
 	if !s.csrf.valid(c) {
-		s.donateFail(c, errCSRF)
+		s.fail(c, errCSRF)
 		return
 	}
 	if ok, wait := s.donateLimit.allow(c.ClientIP()); !ok {
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		s.donateFail(c, newAPIError(http.StatusTooManyRequests, CodeRateLimited,
+		s.fail(c, newAPIError(http.StatusTooManyRequests, CodeRateLimited,
 			"Too many donation attempts from your connection. Please wait a moment and try again."))
 		return
 	}
@@ -188,14 +178,14 @@ func (s *Server) donate(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.donateFail(c, err)
+		s.fail(c, err)
 		return
 	}
 
 	d, err := s.Donations.CreatePending(ctx, donation.NewDonation{CampaignID: v.Campaign.ID, ReleaseID: &v.Release.ID,
 		Amount: amount, Currency: v.Campaign.Currency, GiftAid: gift, Supporter: s.supporter(c)})
 	if err != nil {
-		s.donateFail(c, err)
+		s.fail(c, err)
 		return
 	}
 	req := donation.CheckoutRequest{DonationID: d.ID, DonationNonce: d.CheckoutNonce, Amount: d.Amount, Currency: d.Currency,
@@ -212,7 +202,7 @@ func (s *Server) donate(c *gin.Context) {
 		if ferr := s.Donations.CheckoutFailed(context.WithoutCancel(ctx), d.ID); ferr != nil {
 			s.Logger.ErrorContext(ctx, "record failed checkout", "donation_id", d.ID, "err", ferr)
 		}
-		s.donateFail(c, err)
+		s.fail(c, err)
 		return
 	}
 	if err := s.Donations.AttachCheckoutSession(ctx, d.ID, sessionID); err != nil {
@@ -243,17 +233,17 @@ const maxSessionIDLen = 255
 // GET /donations/thanks?session_id=…
 func (s *Server) donationThanks(c *gin.Context) {
 	if !s.donationsEnabled() {
-		s.donateFail(c, donation.ErrDisabled)
+		s.fail(c, donation.ErrDisabled)
 		return
 	}
 	sid := c.Query("session_id")
 	if sid == "" || len(sid) > maxSessionIDLen {
-		s.donateFail(c, donation.ErrNotFound)
+		s.fail(c, donation.ErrNotFound)
 		return
 	}
 	e, err := s.Donations.BySessionID(c.Request.Context(), sid)
 	if err != nil {
-		s.donateFail(c, err)
+		s.fail(c, err)
 		return
 	}
 	d := donationThanksData{Status: e.Status, Awaiting: e.Awaiting(), Amount: donation.Format(e.Amount, e.Currency, false),
@@ -276,7 +266,7 @@ type donationCancelledData struct {
 // GET /donations/cancelled?release=…
 func (s *Server) donationCancelled(c *gin.Context) {
 	if !s.donationsEnabled() {
-		s.donateFail(c, donation.ErrDisabled)
+		s.fail(c, donation.ErrDisabled)
 		return
 	}
 	var d donationCancelledData

@@ -9,48 +9,39 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/advocacy/advocacy/internal/csvsafe"
 	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/valid"
 )
 
-// The finance API: donations with donor personal data, for staff with the
-// admin or finance role only.
-//
-// PHASE 2 (staff): mount with
-//
-//	s.RegisterFinance(adminAPI.Group("", s.requireRole("admin", "finance")), staffActor)
-//
-// where adminAPI is the /api/v1/admin group and staffActor names the
-// authenticated caller. Nothing here checks who is calling: the group must.
+// The finance side: donations with donor personal data, for staff with the
+// admin or finance role only. registerFinance mounts the same handlers twice,
+// as the contract's table says: under /api/v1/admin for bearer tokens, and as
+// pages under /admin for browser sessions.
 
-// ActorFunc names the staff member making a request, as set by the
-// authentication middleware. ok is false when there is none.
-type ActorFunc func(c *gin.Context) (actor donation.Actor, ok bool)
-
-// RegisterFinance mounts the finance routes on g, which must already
-// require an authenticated admin or finance user:
+// registerFinance adds the finance routes to the staff page group and the
+// staff API group. who must be requireRole(admin, finance); form checks the
+// CSRF token of page posts.
 //
 //	GET  donations                  list with filters and totals per currency
 //	GET  donations.csv              the same filters, streamed as CSV
 //	GET  donations/:id              one donation with its Stripe events
-//	POST donations/:id/review       {"note"}: marks it reviewed by the caller
+//	POST donations/:id/review       marks it reviewed by the caller, with a note
 //	GET  giftaid.csv?from=&to=      the Gift Aid claim: paid, unrefunded, declared
 //	GET  stripe-events/unmatched    events that match no donation
-func (s *Server) RegisterFinance(g *gin.RouterGroup, actor ActorFunc) {
-	g.GET("/donations", s.financeList)
-	g.GET("/donations.csv", s.financeCSV)
-	g.GET("/donations/:id", s.financeDonation)
-	g.POST("/donations/:id/review", s.limitBody(), func(c *gin.Context) {
-		a, ok := actor(c)
-		if !ok {
-			s.apiError(c, newAPIError(http.StatusUnauthorized, CodeUnauthorized, "Please sign in."))
-			return
-		}
-		s.financeReview(c, a)
-	})
-	g.GET("/giftaid.csv", s.financeGiftAidCSV)
-	g.GET("/stripe-events/unmatched", s.financeUnmatched)
+func (s *Server) registerFinance(pages, api *gin.RouterGroup, who, form gin.HandlerFunc) {
+	api.GET("/donations", who, s.financeList)
+	api.GET("/donations.csv", who, s.financeCSV)
+	api.GET("/donations/:id", who, s.financeDonation)
+	api.POST("/donations/:id/review", who, s.financeReview)
+	api.GET("/giftaid.csv", who, s.financeGiftAidCSV)
+	api.GET("/stripe-events/unmatched", who, s.financeUnmatched)
+
+	pages.GET("/donations", who, s.donationsPage)
+	pages.GET("/donations.csv", who, s.financeCSV)
+	pages.GET("/donations/:id", who, s.donationPage)
+	pages.POST("/donations/:id/review", who, form, s.reviewDonationForm)
+	pages.GET("/giftaid.csv", who, s.financeGiftAidCSV)
+	pages.GET("/stripe-events/unmatched", who, s.unmatchedEventsPage)
 }
 
 // donationJSON is a donation as finance sees it, personal data included.
@@ -251,12 +242,12 @@ func parseDay(v string, end bool) (time.Time, bool) {
 func (s *Server) financeList(c *gin.Context) {
 	f, err := s.financeFilter(c)
 	if err != nil {
-		s.apiError(c, err)
+		s.fail(c, err)
 		return
 	}
 	page, err := s.Donations.List(c.Request.Context(), f)
 	if err != nil {
-		s.apiError(c, err)
+		s.fail(c, err)
 		return
 	}
 	out := struct {
@@ -286,16 +277,16 @@ func donationParam(c *gin.Context) (int64, error) {
 	return id, nil
 }
 
-// GET /api/v1/admin/donations/:id
+// GET /api/v1/admin/donations/:id: the donation and its Stripe events.
 func (s *Server) financeDonation(c *gin.Context) {
 	id, err := donationParam(c)
 	if err != nil {
-		s.apiError(c, err)
+		s.fail(c, err)
 		return
 	}
 	e, events, err := s.Donations.Get(c.Request.Context(), id)
 	if err != nil {
-		s.apiError(c, err)
+		s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -307,30 +298,27 @@ type reviewRequest struct {
 	Note *string `json:"note"`
 }
 
-// financeReview marks donation :id reviewed by actor, with the posted note.
-// The store writes the audit log in the same transaction.
-func (s *Server) financeReview(c *gin.Context, actor donation.Actor) {
-	if err := requireJSON(c); err != nil {
-		s.apiError(c, err)
-		return
-	}
+// POST /api/v1/admin/donations/:id/review marks the donation reviewed by
+// the caller, with the posted note. The store writes the audit log in the
+// same transaction.
+func (s *Server) financeReview(c *gin.Context) {
 	var req reviewRequest
-	if err := decodeJSON(c, &req); err != nil {
-		s.apiError(c, err)
+	if err := decodeStaffJSON(c, &req); err != nil {
+		s.fail(c, err)
 		return
 	}
 	id, err := donationParam(c)
 	if err != nil {
-		s.apiError(c, err)
+		s.fail(c, err)
 		return
 	}
 	note := ""
 	if req.Note != nil {
 		note = *req.Note
 	}
-	e, err := s.Donations.MarkReviewed(c.Request.Context(), id, actor, note)
+	e, err := s.Donations.MarkReviewed(c.Request.Context(), id, actor(c), note)
 	if err != nil {
-		s.apiError(c, err)
+		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toDonationJSON(e))
@@ -338,68 +326,30 @@ func (s *Server) financeReview(c *gin.Context, actor donation.Actor) {
 
 // GET /api/v1/admin/stripe-events/unmatched
 func (s *Server) financeUnmatched(c *gin.Context) {
-	events, err := s.Donations.UnmatchedEvents(c.Request.Context(), 200)
+	events, err := s.Donations.UnmatchedEvents(c.Request.Context(), unmatchedPageSize)
 	if err != nil {
-		s.apiError(c, err)
+		s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, gin.H{"events": toEventsJSON(events)})
 }
 
-// streamCSV writes a CSV download named filename: the header, then each row
-// that each yields, flushed as it goes, so memory stays flat however many
-// rows there are. Once the first byte is sent the status cannot change, so a
-// failure part-way is logged and the connection is cut: the client sees an
-// incomplete response, never a short file that looks whole.
-func (s *Server) streamCSV(c *gin.Context, filename string, header []string, each func(write func([]string) error) error) {
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
-	c.Header("Cache-Control", "no-store")
-	c.Status(http.StatusOK)
-	w := csvsafe.NewWriter(c.Writer)
-	rows := 0
-	write := func(record []string) error {
-		if err := w.Write(record); err != nil {
-			return err
-		}
-		if rows++; rows%200 == 0 {
-			w.Flush()
-			c.Writer.Flush()
-		}
-		return w.Error()
-	}
-	err := write(header)
-	if err == nil {
-		err = each(write)
-	}
-	w.Flush()
-	if err == nil {
-		err = w.Error()
-	}
-	if err != nil {
-		s.Logger.ErrorContext(c.Request.Context(), "csv export failed", "request_id", c.GetString(requestIDKey),
-			"file", filename, "rows", rows, "err", err)
-		panic(http.ErrAbortHandler)
-	}
-}
-
-// GET /api/v1/admin/donations.csv
+// GET /api/v1/admin/donations.csv and GET /admin/donations.csv
 func (s *Server) financeCSV(c *gin.Context) {
 	f, err := s.financeFilter(c)
 	if err != nil {
-		s.apiError(c, err)
+		s.fail(c, err)
 		return
 	}
-	name := "donations-" + time.Now().UTC().Format("20060102-150405") + ".csv"
-	s.streamCSV(c, name, donation.CSVHeader, func(write func([]string) error) error {
-		return s.Donations.EachDonation(c.Request.Context(), f, func(e donation.Entry) error {
-			return write(e.CSVRecord())
-		})
+	out := newCSVStream(c, "donations-"+time.Now().UTC().Format("20060102-150405")+".csv", donation.CSVHeader)
+	err = s.Donations.EachDonation(c.Request.Context(), f, func(e donation.Entry) error {
+		return out.write(e.CSVRecord()...)
 	})
+	s.finishCSV(out, err)
 }
 
-// GET /api/v1/admin/giftaid.csv?from=&to=
+// GET /api/v1/admin/giftaid.csv?from=&to= and GET /admin/giftaid.csv
 func (s *Server) financeGiftAidCSV(c *gin.Context) {
 	errs := valid.Errors{}
 	from, ok := parseDay(c.Query("from"), false)
@@ -414,7 +364,7 @@ func (s *Server) financeGiftAidCSV(c *gin.Context) {
 		errs.Add("to", "The end of the range must come after its start.")
 	}
 	if err := errs.Err(); err != nil {
-		s.apiError(c, err)
+		s.fail(c, err)
 		return
 	}
 	name := "giftaid"
@@ -423,9 +373,9 @@ func (s *Server) financeGiftAidCSV(c *gin.Context) {
 			name += "-" + v
 		}
 	}
-	s.streamCSV(c, name+".csv", donation.GiftAidCSVHeader, func(write func([]string) error) error {
-		return s.Donations.EachGiftAidClaim(c.Request.Context(), from, to, func(e donation.Entry) error {
-			return write(e.GiftAidRecord())
-		})
+	out := newCSVStream(c, name+".csv", donation.GiftAidCSVHeader)
+	err := s.Donations.EachGiftAidClaim(c.Request.Context(), from, to, func(e donation.Entry) error {
+		return out.write(e.GiftAidRecord()...)
 	})
+	s.finishCSV(out, err)
 }

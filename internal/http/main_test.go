@@ -95,14 +95,17 @@ func start(t *testing.T, opts ...func(*envOptions)) *env {
 	signer := o.db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
 	deps := httpserver.Deps{
 		Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, nil)), DB: o.db, Counts: counts,
-		Campaigns: o.db.Campaigns(), Petitions: o.db.Petitions(), Signer: signer,
-		Donations: o.db.Donations(),
+		Campaigns: o.db.Campaigns(), Petitions: o.db.Petitions(), Signer: signer, Donations: o.db.Donations(),
 	}
 	if cfg.StripeSecretKey != "" {
-		// The real Stripe client, as serve builds it. These tests render the
-		// donation ask but never start a payment, so it is never called;
-		// payments are tested against stripe-mock in internal/e2e/donations.
-		g, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: "http://127.0.0.1:1"})
+		// The real adapter, as serve wires it. These tests never take a
+		// payment (the donations tests do, against stripe-mock), so unless
+		// told otherwise it points at a port where nothing listens.
+		base := cfg.StripeAPIBase
+		if base == "" {
+			base = "http://127.0.0.1:9"
+		}
+		g, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: base})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/web"
 )
@@ -31,7 +32,9 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format(time.RFC3339)
 	},
-	"count":      formatCount,
+	"count": formatCount,
+	// money writes minor units of a currency for people: "£10.50".
+	"money":      func(minor int64, currency string) string { return donation.Format(minor, currency, false) },
 	"pathEscape": func(s string) string { return strings.ReplaceAll(template.URLQueryEscaper(s), "+", "%20") },
 }
 

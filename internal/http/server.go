@@ -47,9 +47,6 @@ type Deps struct {
 	Donations donation.Store
 	Gateway   donation.Gateway
 	Webhooks  donation.WebhookVerifier
-	// Routes, when set, registers further routes (staff, donations) on the
-	// engine after the public ones, sharing its middleware.
-	Routes []func(s *Server, r *gin.Engine)
 }
 
 // Server holds the router and what its handlers share.
@@ -127,9 +124,6 @@ func New(deps Deps) (*Server, error) {
 		return nil, err
 	}
 
-	for _, register := range deps.Routes {
-		register(s, r)
-	}
 	s.engine = r
 	return s, nil
 }

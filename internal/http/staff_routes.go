@@ -91,5 +91,9 @@ func (s *Server) registerStaff(r *gin.Engine) error {
 	api.POST("/staff/:id/tokens", admins, s.apiIssueToken)
 	api.POST("/tokens/:id/revoke", admins, s.apiRevokeToken)
 	api.GET("/audit", admins, s.apiAudit)
+
+	if s.Donations != nil {
+		s.registerFinance(pages, api, s.requireRole(staff.FinanceRoles()...), form)
+	}
 	return nil
 }

@@ -530,6 +530,39 @@ func (s *DonationStore) totals(ctx context.Context, f donation.Filter) ([]donati
 	return rows, nil
 }
 
+// TotalsByRelease sums campaign campaignID's donations per source release
+// and currency, most net raised first. Only sums leave the database.
+func (s *DonationStore) TotalsByRelease(ctx context.Context, campaignID int64) ([]donation.ReleaseTotals, error) {
+	var rows []struct {
+		ReleaseID    *int64
+		ReleaseSlug  string
+		ReleaseTitle string
+		donation.Totals
+	}
+	err := s.db.gorm.WithContext(ctx).Table("donations").
+		Joins("LEFT JOIN releases ON releases.id = donations.release_id").
+		Where("donations.campaign_id = ?", campaignID).
+		Select("donations.release_id, coalesce(releases.slug, '') AS release_slug, " +
+			"coalesce(releases.title, '') AS release_title, donations.currency, count(*) AS count, " +
+			"count(*) FILTER (WHERE donations.paid_at IS NOT NULL) AS paid_count, " +
+			"coalesce(sum(donations.amount) FILTER (WHERE donations.paid_at IS NOT NULL), 0) AS gross, " +
+			"coalesce(sum(donations.amount_refunded), 0) AS refunded, " +
+			"coalesce(sum(donations.amount_disputed), 0) AS disputed").
+		Group("donations.release_id, releases.slug, releases.title, donations.currency").
+		Order("coalesce(sum(donations.amount) FILTER (WHERE donations.paid_at IS NOT NULL), 0) - " +
+			"coalesce(sum(donations.amount_refunded), 0) DESC, donations.currency, donations.release_id").
+		Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("donation totals of campaign %d by release: %w", campaignID, translate(err))
+	}
+	out := make([]donation.ReleaseTotals, len(rows))
+	for i, r := range rows {
+		r.Net = r.Gross - r.Refunded
+		out[i] = donation.ReleaseTotals{ReleaseID: r.ReleaseID, ReleaseSlug: r.ReleaseSlug, ReleaseTitle: r.ReleaseTitle, Totals: r.Totals}
+	}
+	return out, nil
+}
+
 // Get returns donation id with its events, oldest first. Returns
 // donation.ErrNotFound for an unknown id.
 func (s *DonationStore) Get(ctx context.Context, id int64) (donation.Entry, []donation.StoredEvent, error) {

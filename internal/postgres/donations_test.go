@@ -14,6 +14,7 @@ import (
 	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/valid"
 )
 
@@ -38,6 +39,20 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("fixture: want one GBP campaign with two releases, got %+v and %+v", f.gbp, f.gbp2)
 	}
 	return f
+}
+
+// member creates a staff account, since a review names one.
+func (f *fixture) member(t *testing.T, email string, role staff.Role) staff.Member {
+	t.Helper()
+	hash, err := staff.PasswordParams{Memory: 64, Iterations: 1, Threads: 1}.HashPassword("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.db.Staff().CreateMember(t.Context(), staff.CommandLine(), email, role, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func seedSet(t *testing.T, db *postgres.DB, campaignSlug, slug, currency string) postgres.SeedSet {
@@ -527,6 +542,44 @@ func TestListFiltersAndTotals(t *testing.T) {
 	}
 }
 
+func TestTotalsByRelease(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	// gbp-a: £10 paid, £30 paid then £5 refunded, £7 never paid.
+	// gbp-b: £20 paid. eur-a (another campaign): €50 paid.
+	paid := func(set postgres.SeedSet, amount int64, pi string) {
+		d := f.create(t, set, amount, nil)
+		f.apply(t, completedEv(d, "paid", pi, day(1)))
+	}
+	paid(f.gbp, 1000, "pi_rel_1")
+	paid(f.gbp, 3000, "pi_rel_2")
+	f.apply(t, refundEv("pi_rel_2", "ch_rel_2", 500, false, day(2)))
+	f.create(t, f.gbp, 700, nil)
+	paid(f.gbp2, 2000, "pi_rel_3")
+	paid(f.eur, 5000, "pi_rel_4")
+
+	got, err := f.store.TotalsByRelease(ctx, f.gbp.Campaign.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := f.gbp.Release.ID, f.gbp2.Release.ID
+	want := []donation.ReleaseTotals{
+		{ReleaseID: &a, ReleaseSlug: "gbp-a-release", ReleaseTitle: "Release gbp-a",
+			Totals: donation.Totals{Currency: "GBP", Count: 3, PaidCount: 2, Gross: 4000, Refunded: 500, Net: 3500}},
+		{ReleaseID: &b, ReleaseSlug: "gbp-b-release", ReleaseTitle: "Release gbp-b",
+			Totals: donation.Totals{Currency: "GBP", Count: 1, PaidCount: 1, Gross: 2000, Net: 2000}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if *got[i].ReleaseID != *want[i].ReleaseID || got[i].ReleaseSlug != want[i].ReleaseSlug ||
+			got[i].ReleaseTitle != want[i].ReleaseTitle || got[i].Totals != want[i].Totals {
+			t.Errorf("row %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
 func TestListPages(t *testing.T) {
 	f := newFixture(t)
 	ds := books(t, f)
@@ -625,28 +678,24 @@ func TestMarkReviewedIsAudited(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	d := f.create(t, f.gbp, 1000, nil)
-	// The reviewers are staff accounts (reviewed_by and audit_log.actor_id
-	// reference them); made by hand so that only the reviews are audited.
-	if _, err := f.db.SQL().ExecContext(ctx, `INSERT INTO staff (id, email, role, password_hash) VALUES
-		(7, 'finance@example.org', 'finance', '$argon2id$test'), (8, 'admin@example.org', 'admin', '$argon2id$test')`); err != nil {
-		t.Fatal(err)
-	}
-	actor := donation.Actor{ID: 7, Email: "finance@example.org"}
+	actor := f.member(t, "finance@example.org", staff.RoleFinance).Actor()
+	admin := f.member(t, "admin@example.org", staff.RoleAdmin).Actor()
 
 	e, err := f.store.MarkReviewed(ctx, d.ID, actor, "  Matched to bank statement 12.  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.ReviewedAt == nil || e.ReviewedBy == nil || *e.ReviewedBy != 7 || e.ReviewedByEmail != actor.Email ||
+	if e.ReviewedAt == nil || e.ReviewedBy == nil || *e.ReviewedBy != actor.ID || e.ReviewedByEmail != actor.Email ||
 		e.ReviewNote != "Matched to bank statement 12." {
 		t.Errorf("review %+v", e.Donation)
 	}
-	if _, err := f.store.MarkReviewed(ctx, d.ID, donation.Actor{ID: 8, Email: "admin@example.org"}, "Second look."); err != nil {
+	if _, err := f.store.MarkReviewed(ctx, d.ID, admin, "Second look."); err != nil {
 		t.Fatal(err)
 	}
 
 	rows, err := f.db.SQL().QueryContext(ctx, `SELECT actor_id, actor_email, action, entity, entity_id,
-		before->>'review_note', after->>'review_note', after->>'reviewed_by_email' FROM audit_log ORDER BY id`)
+		before->>'review_note', after->>'review_note', after->>'reviewed_by_email' FROM audit_log
+		WHERE entity = 'donation' ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -661,8 +710,8 @@ func TestMarkReviewedIsAudited(t *testing.T) {
 		got = append(got, fmt.Sprintf("%d %s %s %s %d %q→%q by %s", actorID, email, action, entity, entityID-d.ID, before, after, by))
 	}
 	want := []string{
-		`7 finance@example.org donation.review donation 0 ""→"Matched to bank statement 12." by finance@example.org`,
-		`8 admin@example.org donation.review donation 0 "Matched to bank statement 12."→"Second look." by admin@example.org`,
+		fmt.Sprintf(`%d finance@example.org donation.review donation 0 ""→"Matched to bank statement 12." by finance@example.org`, actor.ID),
+		fmt.Sprintf(`%d admin@example.org donation.review donation 0 "Matched to bank statement 12."→"Second look." by admin@example.org`, admin.ID),
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("audit log\n got %q\nwant %q", got, want)

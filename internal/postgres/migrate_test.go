@@ -82,7 +82,7 @@ func TestMigrations(t *testing.T) {
 			t.Errorf("round %d: up with nothing pending: %v", round, err)
 		}
 
-		// down rolls back one migration at a time, newest first.
+		// Down rolls back one migration at a time: every one of them, newest first.
 		st, err := db.MigrateStatus(ctx)
 		if err != nil {
 			t.Fatal(err)

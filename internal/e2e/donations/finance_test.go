@@ -74,9 +74,22 @@ func column(t *testing.T, header []string, name string) int {
 	return -1
 }
 
+// lastReviewAudit describes the newest audit log row about a donation.
+func (a *app) lastReviewAudit(t *testing.T) string {
+	t.Helper()
+	var action, email, entity string
+	var actorID, entityID int64
+	err := a.db.SQL().QueryRowContext(t.Context(), `SELECT action, actor_id, actor_email, entity, entity_id FROM audit_log
+		WHERE entity = 'donation' ORDER BY id DESC LIMIT 1`).Scan(&action, &actorID, &email, &entity, &entityID)
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%s %d %s %s %d", action, actorID, email, entity, entityID)
+}
+
 func TestFinanceAPI(t *testing.T) {
 	a := newApp(t, appOptions{})
-	b := a.browser(t)
+	b := a.api(t, a.finance.Token)
 	// The donor's name comes from their Gift Aid declaration, so it reaches
 	// the export as typed: a formula must not survive it.
 	evil := a.giveWithGiftAid(t, "10", "=HYPERLINK(\"http://evil.example\",\"x\")")
@@ -112,6 +125,33 @@ func TestFinanceAPI(t *testing.T) {
 		}
 		if len(l.Donations) != 6 || l.Donations[0].ID != eur.ID || l.NextBefore != nil {
 			t.Errorf("%d donations, first %d", len(l.Donations), l.Donations[0].ID)
+		}
+	})
+	t.Run("totals follow the filter", func(t *testing.T) {
+		// By hand: GBP £10, £30, £20 paid; £40 paid then refunded in full;
+		// £50 never paid. EUR €25 paid.
+		tests := []struct {
+			query string
+			want  []totals
+		}{
+			{"?status=paid", []totals{
+				{Currency: "EUR", Count: 1, PaidCount: 1, Gross: 2500, Net: 2500},
+				{Currency: "GBP", Count: 3, PaidCount: 3, Gross: 6000, Net: 6000}}},
+			{"?status=refunded", []totals{{Currency: "GBP", Count: 1, PaidCount: 1, Gross: 4000, Refunded: 4000, Net: 0}}},
+			{"?status=pending", []totals{{Currency: "GBP", Count: 1}}},
+			{"?campaign=" + demo.CampaignSlug + "&status=paid,refunded", []totals{
+				{Currency: "GBP", Count: 4, PaidCount: 4, Gross: 10000, Refunded: 4000, Net: 6000}}},
+			{"?release=eu-release", []totals{{Currency: "EUR", Count: 1, PaidCount: 1, Gross: 2500, Net: 2500}}},
+			// Totals cover the whole filter, not just the page shown.
+			{"?limit=1", []totals{
+				{Currency: "EUR", Count: 1, PaidCount: 1, Gross: 2500, Net: 2500},
+				{Currency: "GBP", Count: 5, PaidCount: 4, Gross: 10000, Refunded: 4000, Net: 6000}}},
+			{"?to=2000-01-01", []totals{}},
+		}
+		for _, tt := range tests {
+			if got := a.list(t, tt.query).Totals; fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("%s: totals %+v, want %+v", tt.query, got, tt.want)
+			}
 		}
 	})
 	t.Run("filters", func(t *testing.T) {
@@ -254,15 +294,11 @@ func TestFinanceAPI(t *testing.T) {
 			ReviewNote string `json:"review_note"`
 		}
 		if err := json.Unmarshal([]byte(res.body), &out); err != nil || res.status != http.StatusOK || out.ReviewedAt == nil ||
-			out.ReviewedBy.ID != financeActor.ID || out.ReviewedBy.Email != financeActor.Email || out.ReviewNote != "Matched to the bank statement." {
+			out.ReviewedBy.ID != a.finance.ID || out.ReviewedBy.Email != a.finance.Email || out.ReviewNote != "Matched to the bank statement." {
 			t.Fatalf("review: %d %s", res.status, res.body)
 		}
-		var action, email string
-		var entityID int64
-		err := a.db.SQL().QueryRowContext(t.Context(), "SELECT action, actor_email, entity_id FROM audit_log ORDER BY id DESC LIMIT 1").
-			Scan(&action, &email, &entityID)
-		if err != nil || action != "donation.review" || email != financeActor.Email || entityID != kept.ID {
-			t.Errorf("audit log: %s %s %d %v", action, email, entityID, err)
+		if got, want := a.lastReviewAudit(t), fmt.Sprintf("donation.review %d %s donation %d", a.finance.ID, a.finance.Email, kept.ID); got != want {
+			t.Errorf("audit log: %s, want %s", got, want)
 		}
 		if res := post(path, "text/plain", `{"note":"x"}`); res.status != http.StatusUnsupportedMediaType {
 			t.Errorf("not JSON: %d", res.status)

@@ -21,8 +21,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/demo"
@@ -30,6 +28,7 @@ import (
 	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/stripe"
 	"github.com/advocacy/advocacy/internal/stripe/stripetest"
 	"github.com/advocacy/advocacy/internal/testdb"
@@ -61,9 +60,16 @@ func TestMain(m *testing.M) {
 
 const webhookSecret = "whsec_e2e_donations"
 
-// financeActor stands in for the signed-in finance user until staff
-// authentication exists; phase 2 mounts the same routes behind it.
-var financeActor = donation.Actor{ID: 7, Email: "finance@example.org"}
+// cheapPasswords keep the tests fast; production uses the defaults.
+var cheapPasswords = staff.PasswordParams{Memory: 64, Iterations: 1, Threads: 1}
+
+const staffPassword = "correct horse battery staple"
+
+// account is a staff member with an API token.
+type account struct {
+	staff.Member
+	Token string
+}
 
 // recordingGateway passes every request to the real Stripe gateway and
 // keeps what it was asked and what it answered.
@@ -111,6 +117,9 @@ type app struct {
 	gateway *recordingGateway // nil when donations are off
 	demo    postgres.SeedSet
 	eur     postgres.SeedSet
+	auth    *staff.Auth
+	finance account // a finance user, for the finance API
+	seq     int
 }
 
 type appOptions struct {
@@ -144,11 +153,15 @@ func newApp(t *testing.T, opts appOptions) *app {
 	ts := httptest.NewUnstartedServer(nil)
 	a.URL = "http://" + ts.Listener.Addr().String()
 	cfg := config.Config{BaseURL: a.URL, SignRatePerMinute: 0}
+	authOpts := staff.AuthOptions{Passwords: cheapPasswords,
+		Throttle: staff.ThrottlePolicy{MaxPerAccount: 1000, MaxPerAddress: 1000}}
 	deps := httpserver.Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db,
 		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Donations: a.store,
-		Routes: []func(*httpserver.Server, *gin.Engine){func(s *httpserver.Server, r *gin.Engine) {
-			s.RegisterFinance(r.Group("/api/v1/admin"), func(*gin.Context) (donation.Actor, bool) { return financeActor, true })
-		}}}
+		Staff: db.Staff(), Desk: db.Desk(), StaffAuth: authOpts}
+	if a.auth, err = staff.NewAuth(db.Staff(), authOpts); err != nil {
+		t.Fatal(err)
+	}
+	a.finance = a.account(t, staff.RoleFinance)
 	signer := db.NewSigner(postgres.SignerOptions{})
 	t.Cleanup(signer.Close)
 	deps.Signer = signer
@@ -183,11 +196,47 @@ func newApp(t *testing.T, opts appOptions) *app {
 	return a
 }
 
+// account creates a staff account with role, and an API token for it, as
+// `advocacy staff add` and `advocacy staff token` do.
+func (a *app) account(t *testing.T, role staff.Role) account {
+	t.Helper()
+	a.seq++
+	m, err := a.auth.CreateMember(t.Context(), staff.CommandLine(), fmt.Sprintf("%s-%d@example.org", role, a.seq), role, staffPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := a.auth.IssueToken(t.Context(), staff.CommandLine(), m.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return account{Member: m, Token: token}
+}
+
+// api returns a client that sends token as a bearer token ("" for none).
+func (a *app) api(t *testing.T, token string) *browser {
+	b := a.browser(t)
+	b.bearer = token
+	return b
+}
+
+// staffBrowser returns a browser signed in at /admin/login as m.
+func (a *app) staffBrowser(t *testing.T, m staff.Member) *browser {
+	t.Helper()
+	b := a.browser(t)
+	res := b.post("/admin/login", url.Values{"email": {m.Email}, "password": {staffPassword},
+		"csrf_token": {b.token("/admin/login")}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("login as %s: %d %s", m.Role, res.status, res.body)
+	}
+	return b
+}
+
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
 	t      *testing.T
 	client *http.Client
 	base   string
+	bearer string // sent as a bearer token when set
 }
 
 func (a *app) browser(t *testing.T) *browser {
@@ -204,6 +253,9 @@ type response struct {
 
 func (b *browser) do(req *http.Request) response {
 	b.t.Helper()
+	if b.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+b.bearer)
+	}
 	res, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)

@@ -89,7 +89,7 @@ type listing struct {
 
 func (a *app) list(t *testing.T, query string) listing {
 	t.Helper()
-	res := a.browser(t).get("/api/v1/admin/donations" + query)
+	res := a.api(t, a.finance.Token).get("/api/v1/admin/donations" + query)
 	if res.status != http.StatusOK {
 		t.Fatalf("GET donations%s: %d %s", query, res.status, res.body)
 	}
@@ -105,7 +105,7 @@ func (a *app) unmatched(t *testing.T) int {
 	var out struct {
 		Events []json.RawMessage `json:"events"`
 	}
-	res := a.browser(t).get("/api/v1/admin/stripe-events/unmatched")
+	res := a.api(t, a.finance.Token).get("/api/v1/admin/stripe-events/unmatched")
 	if err := json.Unmarshal([]byte(res.body), &out); err != nil || res.status != http.StatusOK {
 		t.Fatalf("unmatched: %d %v", res.status, err)
 	}
