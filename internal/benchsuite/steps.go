@@ -45,7 +45,7 @@ func (r *runner) stepPgbench(ctx context.Context) error {
 	r.report.Details["pgbench"] = results
 	ins, cnt := results["insert"], results["insert+counter"]
 	r.report.add(Row{Step: "baseline", Measure: fmt.Sprintf("pgbench: one-row insert per transaction, %d clients, %.0f s", ins.Clients, ins.Seconds),
-		Result: fmt.Sprintf("%.0f/s; p50 %.1f ms, p99 %.1f ms; %d failed", ins.TPS, ins.Latency.P50Ms, ins.Latency.P99Ms, ins.Failed),
+		Result:  fmt.Sprintf("%.0f/s; p50 %.1f ms, p99 %.1f ms; %d failed", ins.TPS, ins.Latency.P50Ms, ins.Latency.P99Ms, ins.Failed),
 		Verdict: VerdictInfo})
 	r.report.add(Row{Step: "baseline", Measure: fmt.Sprintf("pgbench: the same insert + one shared counter row, %.0f s", cnt.Seconds),
 		Result:  fmt.Sprintf("%.0f/s; p50 %.1f ms, p99 %.1f ms", cnt.TPS, cnt.Latency.P50Ms, cnt.Latency.P99Ms),
