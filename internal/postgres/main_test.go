@@ -1,0 +1,24 @@
+package postgres_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/advocacy/advocacy/internal/testdb"
+)
+
+// testPkg is this package's migrated test database.
+var testPkg *testdb.Package
+
+func TestMain(m *testing.M) {
+	pkg, err := testdb.Setup("postgres")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test database:", err)
+		os.Exit(1)
+	}
+	testPkg = pkg
+	code := m.Run()
+	pkg.Close()
+	os.Exit(code)
+}
