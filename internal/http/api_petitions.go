@@ -18,16 +18,16 @@ import (
 
 // petitionJSON is a petition as the API shows it.
 type petitionJSON struct {
-	ID             int64         `json:"id"`
-	Slug           string        `json:"slug"`
-	Title          string        `json:"title"`
-	Ask            string        `json:"ask"`
-	Target         string        `json:"target"`
-	Campaign       *campaignRef  `json:"campaign,omitempty"`
-	SignatureCount int64         `json:"signature_count"`
-	Goal           int64         `json:"goal"`
-	Status         string        `json:"status"`
-	ClosesAt       *time.Time    `json:"closes_at"`
+	ID             int64        `json:"id"`
+	Slug           string       `json:"slug"`
+	Title          string       `json:"title"`
+	Ask            string       `json:"ask"`
+	Target         string       `json:"target"`
+	Campaign       *campaignRef `json:"campaign,omitempty"`
+	SignatureCount int64        `json:"signature_count"`
+	Goal           int64        `json:"goal"`
+	Status         string       `json:"status"`
+	ClosesAt       *time.Time   `json:"closes_at"`
 }
 
 type campaignRef struct {
@@ -102,7 +102,12 @@ func (s *Server) apiSign(c *gin.Context) {
 	if !s.limitSigning(c) {
 		return
 	}
-	p, err := s.petitionParam(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.apiError(c, petition.ErrNotFound)
+		return
+	}
+	p, err := s.signingPetition(c.Request.Context(), id)
 	if err != nil {
 		s.apiError(c, err)
 		return

@@ -30,7 +30,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format(time.RFC3339)
 	},
-	"count":     formatCount,
+	"count":      formatCount,
 	"pathEscape": func(s string) string { return strings.ReplaceAll(template.URLQueryEscaper(s), "+", "%20") },
 }
 
@@ -114,23 +114,30 @@ type Page struct {
 // render executes a page into a buffer first, so a template error becomes a
 // clean 500 instead of half a page.
 func (s *Server) render(c *gin.Context, status int, name string, page Page) {
-	t, ok := s.pages[name]
-	if !ok {
-		s.Logger.ErrorContext(c.Request.Context(), "no such template", "template", name)
-		c.AbortWithStatus(http.StatusInternalServerError)
-		return
-	}
 	if page.CSRFToken == "" {
 		page.CSRFToken = s.csrf.token(c)
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, page); err != nil {
+	body, err := s.renderBytes(name, page)
+	if err != nil {
 		s.Logger.ErrorContext(c.Request.Context(), "render", "template", name, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Data(status, "text/html; charset=utf-8", body)
+}
+
+// renderBytes executes a page into memory.
+func (s *Server) renderBytes(name string, page Page) ([]byte, error) {
+	t, ok := s.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no such template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, page); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // RenderPage renders a page for routes registered outside this package's

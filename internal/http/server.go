@@ -49,6 +49,8 @@ type Server struct {
 	countries []petition.Country
 	views     *ttlCache[string, releaseView]
 	consent   *ttlCache[struct{}, petition.Consent]
+	lookups   *signLookups
+	pageCache *pageCache
 }
 
 // New builds the router with every route and its middleware.
@@ -69,6 +71,8 @@ func New(deps Deps) (*Server, error) {
 		countries: petition.Countries(),
 		views:     newTTLCache[string, releaseView](viewTTL),
 		consent:   newTTLCache[struct{}, petition.Consent](time.Minute),
+		lookups:   newSignLookups(),
+		pageCache: newPageCache(),
 	}
 	if s.Counts == nil {
 		s.Counts = NewCountCache()
