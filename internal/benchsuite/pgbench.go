@@ -107,18 +107,11 @@ func runPgbench(ctx context.Context, pgbench, dbURL, outDir, script string, clie
 	if err != nil {
 		return pgbenchResult{}, fmt.Errorf("pgbench %s: %v\n%s", script, err, out)
 	}
-	r := pgbenchResult{Script: script, Clients: clients, Seconds: float64(secs)}
-	m := tpsRe.FindSubmatch(out)
-	if m == nil {
-		return pgbenchResult{}, fmt.Errorf("pgbench %s: no tps in its output:\n%s", script, out)
+	r, err := parsePgbenchOutput(out)
+	if err != nil {
+		return pgbenchResult{}, fmt.Errorf("pgbench %s: %w", script, err)
 	}
-	r.TPS, _ = strconv.ParseFloat(string(m[1]), 64)
-	if m := txRe.FindSubmatch(out); m != nil {
-		r.Transactions, _ = strconv.ParseInt(string(m[1]), 10, 64)
-	}
-	if m := failedRe.FindSubmatch(out); m != nil {
-		r.Failed, _ = strconv.ParseInt(string(m[1]), 10, 64)
-	}
+	r.Script, r.Clients, r.Seconds = script, clients, float64(secs)
 	logs, _ := filepath.Glob(filepath.Join(dir, "log.*"))
 	var hist loadgen.Histogram
 	for _, l := range logs {
@@ -127,6 +120,23 @@ func runPgbench(ctx context.Context, pgbench, dbURL, outDir, script string, clie
 		}
 	}
 	r.Latency = hist.Summary()
+	return r, nil
+}
+
+// parsePgbenchOutput reads the summary pgbench prints.
+func parsePgbenchOutput(out []byte) (pgbenchResult, error) {
+	var r pgbenchResult
+	m := tpsRe.FindSubmatch(out)
+	if m == nil {
+		return r, fmt.Errorf("no tps in its output:\n%s", out)
+	}
+	r.TPS, _ = strconv.ParseFloat(string(m[1]), 64)
+	if m := txRe.FindSubmatch(out); m != nil {
+		r.Transactions, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	}
+	if m := failedRe.FindSubmatch(out); m != nil {
+		r.Failed, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	}
 	return r, nil
 }
 

@@ -228,18 +228,22 @@ func (r *runner) stepSign(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var profiles sync.WaitGroup
-	if r.opts.Profile && a.pprof != "" {
-		secs := max(1, min(30, int(r.opts.Duration.Seconds())-4))
-		profiles.Go(func() {
-			r.saveProfile(ctx, a, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), "cpu-sign.pprof")
-		})
+	profiles := r.profileDuringLoad(ctx, a, "sign")
+	cpuBefore, err := r.cpuSnapshot(ctx, a)
+	if err != nil {
+		return err
 	}
 	r.logf("   signing on one instance: %d workers, %v", r.opts.Workers, r.opts.Duration)
 	res, err := loadgen.Run(ctx, r.signLoad("one", a.base))
 	if err != nil {
 		return err
 	}
+	cpuAfter, err := r.cpuSnapshot(ctx, a)
+	if err != nil {
+		return err
+	}
+	cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
+	r.report.Details["sign_one_instance_cpu"] = cpu
 	profiles.Wait()
 	if r.opts.Profile && a.pprof != "" {
 		r.saveProfile(ctx, a, "/debug/pprof/heap", "heap-sign.pprof")
@@ -254,6 +258,7 @@ func (r *runner) stepSign(ctx context.Context) error {
 	}
 	exact.Step = step
 	r.report.add(exact)
+	r.report.add(cpu.row(step, "signature"))
 
 	mem, err := a.memory()
 	if err != nil {
@@ -278,6 +283,19 @@ func (r *runner) stepSign(ctx context.Context) error {
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// profileDuringLoad starts a CPU profile of s covering most of a load step
+// (when profiling is on); wait on the result before reading the file.
+func (r *runner) profileDuringLoad(ctx context.Context, s *server, name string) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	if r.opts.Profile && s.pprof != "" {
+		secs := max(1, min(30, int(r.opts.Duration.Seconds())-4))
+		wg.Go(func() {
+			r.saveProfile(ctx, s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), "cpu-"+name+".pprof")
+		})
+	}
+	return &wg
+}
 
 // saveProfile fetches a profile from a server's profiler into the results.
 func (r *runner) saveProfile(ctx context.Context, s *server, path, name string) {
@@ -325,8 +343,16 @@ func (r *runner) stepTwo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cpuBefore, err := r.cpuSnapshot(ctx, a, b)
+	if err != nil {
+		return err
+	}
 	r.logf("   signing over two instances: %d workers, %v", r.opts.Workers, r.opts.Duration)
 	res, err := loadgen.Run(ctx, r.signLoad("two", a.base, b.base))
+	if err != nil {
+		return err
+	}
+	cpuAfter, err := r.cpuSnapshot(ctx, a, b)
 	if err != nil {
 		return err
 	}
@@ -346,6 +372,9 @@ func (r *runner) stepTwo(ctx context.Context) error {
 	}
 	exact.Step = step
 	r.report.add(exact)
+	cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
+	r.report.Details["sign_two_instances_cpu"] = cpu
+	r.report.add(cpu.row(step, "signature"))
 
 	var parts []string
 	worst := time.Duration(0)

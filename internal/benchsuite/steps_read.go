@@ -81,10 +81,14 @@ func (r *runner) stepPage(ctx context.Context) error {
 	})
 	r.logf("   release page on one instance: %d workers, %v (another instance takes a signature every %v)",
 		r.opts.Workers, r.opts.Duration, trickleInterval)
+	cpuBefore, cpuErr := r.cpuSnapshot(ctx, a)
+	profiles := r.profileDuringLoad(ctx, a, "page")
 	res, err := loadgen.Run(ctx, loadgen.Config{Targets: []string{a.base}, Mode: loadgen.ModePage,
 		Slug: r.releaseSlug, Workers: r.opts.Workers, Duration: r.opts.Duration})
+	cpuAfter, cpuErr2 := r.cpuSnapshot(ctx, a)
 	stop()
 	wg.Wait()
+	profiles.Wait()
 	if err != nil {
 		return err
 	}
@@ -103,6 +107,13 @@ func (r *runner) stepPage(ctx context.Context) error {
 	}
 	r.report.add(row)
 	r.report.add(errorsRow(step, res))
+	if cpuErr == nil && cpuErr2 == nil {
+		// The PostgreSQL figure also holds the trickle of signatures taken
+		// by the other instance meanwhile.
+		cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
+		r.report.Details["page_cpu"] = cpu
+		r.report.add(cpu.row(step, "page view"))
+	}
 
 	// A page showing count c is stale once a signature that made the count
 	// exceed c has committed. That commit lies between the signature's send
