@@ -55,7 +55,7 @@ type cpuSnapshot struct {
 	servers  time.Duration
 	backends map[int]time.Duration
 	self     time.Duration
-	commits  int64 // transactions committed in the bench database
+	commits  int64 // transactions committed in the bench database, read-only ones too
 }
 
 func (r *runner) cpuSnapshot(ctx context.Context, servers ...*server) (cpuSnapshot, error) {
@@ -118,7 +118,7 @@ func (u cpuUse) row(step, what string) Row {
 		Result:  fmt.Sprintf("%.0f µs · %.0f µs · %.0f µs", per(u.Server), per(u.Database), per(u.LoadGen)),
 		Verdict: VerdictInfo}
 	if u.Commits > 0 {
-		row.Result += fmt.Sprintf("; %.1f per database commit", float64(u.Operation)/float64(u.Commits))
+		row.Result += fmt.Sprintf("; %.1f per PostgreSQL transaction", float64(u.Operation)/float64(u.Commits))
 	}
 	return row
 }
