@@ -256,8 +256,8 @@ type batchStatus struct {
 }
 
 // runBatch runs batchSQL over database/sql rather than gorm: this is the
-// one statement every signature goes through, and gorm's reflective scan
-// cost more than the rest of the batch's Go code together.
+// one statement every signature goes through, and a manual scan spares it
+// gorm's callbacks and reflection.
 func (s *Signer) runBatch(ctx context.Context, input []byte, size int) ([]batchStatus, error) {
 	var q interface {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
