@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
 )
 
 // newsroomSize is how many releases the newsroom and the list API show.
@@ -81,4 +80,3 @@ func (s *Server) apiRelease(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, toReleaseJSON(v, true))
 }
-

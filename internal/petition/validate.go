@@ -41,10 +41,10 @@ func NormaliseEmail(email string) string {
 func (in SignInput) Validate() (Signature, error) {
 	errs := valid.Errors{}
 	sig := Signature{
-		FullName:       strings.Join(strings.Fields(in.FullName), " "),
-		Email:          NormaliseEmail(in.Email),
-		Postcode:       strings.ToUpper(strings.Join(strings.Fields(in.Postcode), " ")),
-		Country:        strings.ToUpper(strings.TrimSpace(in.Country)),
+		FullName: strings.Join(strings.Fields(in.FullName), " "),
+		Email:    NormaliseEmail(in.Email),
+		Postcode: strings.ToUpper(strings.Join(strings.Fields(in.Postcode), " ")),
+		Country:  strings.ToUpper(strings.TrimSpace(in.Country)),
 	}
 	if in.ConsentUpdates == nil {
 		errs.Add("consent_updates", "Please say whether we may email you updates (true or false).")
