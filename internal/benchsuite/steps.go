@@ -229,21 +229,14 @@ func (r *runner) stepSign(ctx context.Context) error {
 		return err
 	}
 	profiles := r.profileDuringLoad(ctx, a, "sign")
-	cpuBefore, err := r.cpuSnapshot(ctx, a)
-	if err != nil {
-		return err
-	}
+	// CPU figures need /proc; without it they are left out, not the step.
+	cpuBefore, cpuErr := r.cpuSnapshot(ctx, a)
 	r.logf("   signing on one instance: %d workers, %v", r.opts.Workers, r.opts.Duration)
 	res, err := loadgen.Run(ctx, r.signLoad("one", a.base))
 	if err != nil {
 		return err
 	}
-	cpuAfter, err := r.cpuSnapshot(ctx, a)
-	if err != nil {
-		return err
-	}
-	cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
-	r.report.Details["sign_one_instance_cpu"] = cpu
+	cpuAfter, cpuErr2 := r.cpuSnapshot(ctx, a)
 	profiles.Wait()
 	if r.opts.Profile && a.pprof != "" {
 		r.saveProfile(ctx, a, "/debug/pprof/heap", "heap-sign.pprof")
@@ -258,7 +251,11 @@ func (r *runner) stepSign(ctx context.Context) error {
 	}
 	exact.Step = step
 	r.report.add(exact)
-	r.report.add(cpu.row(step, "signature"))
+	if cpuErr == nil && cpuErr2 == nil {
+		cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
+		r.report.Details["sign_one_instance_cpu"] = cpu
+		r.report.add(cpu.row(step, "signature"))
+	}
 
 	mem, err := a.memory()
 	if err != nil {
@@ -343,19 +340,13 @@ func (r *runner) stepTwo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cpuBefore, err := r.cpuSnapshot(ctx, a, b)
-	if err != nil {
-		return err
-	}
+	cpuBefore, cpuErr := r.cpuSnapshot(ctx, a, b)
 	r.logf("   signing over two instances: %d workers, %v", r.opts.Workers, r.opts.Duration)
 	res, err := loadgen.Run(ctx, r.signLoad("two", a.base, b.base))
 	if err != nil {
 		return err
 	}
-	cpuAfter, err := r.cpuSnapshot(ctx, a, b)
-	if err != nil {
-		return err
-	}
+	cpuAfter, cpuErr2 := r.cpuSnapshot(ctx, a, b)
 	// Straight away, before anything else reads: how long each instance's
 	// page takes to show the final count once the database has it.
 	lags, err := r.pageLagAfterLoad(ctx, a, b)
@@ -376,9 +367,11 @@ func (r *runner) stepTwo(ctx context.Context) error {
 	}
 	exact.Step = step
 	r.report.add(exact)
-	cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
-	r.report.Details["sign_two_instances_cpu"] = cpu
-	r.report.add(cpu.row(step, "signature"))
+	if cpuErr == nil && cpuErr2 == nil {
+		cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
+		r.report.Details["sign_two_instances_cpu"] = cpu
+		r.report.add(cpu.row(step, "signature"))
+	}
 
 	var parts []string
 	worst := time.Duration(0)
