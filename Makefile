@@ -26,14 +26,15 @@ STRIPE_MOCK_URL := http://$(STRIPE_MOCK_HOST):$(STRIPE_MOCK_PORT)
 # Extra flags for go test, e.g. make test TESTFLAGS='-run TestSign -v'.
 TESTFLAGS ?=
 
-.PHONY: help run test build lint bench db-stop devdb stripe-mock stripe-mock-stop clean
+.PHONY: help run test build lint bench bench-go db-stop devdb stripe-mock stripe-mock-stop clean
 
 help:
 	@echo "make run               migrate, load the demo and serve it (HTTP_ADDR, default 127.0.0.1:8080)"
 	@echo "make test              run every test (TESTFLAGS='-run X -v' to narrow)"
 	@echo "make build             build bin/advocacy"
 	@echo "make lint              gofmt and go vet"
-	@echo "make bench             run the benchmarks"
+	@echo "make bench             run the load benchmark suite (about 5 minutes)"
+	@echo "make bench-go          run the Go micro-benchmarks"
 	@echo "make db-stop           stop the private PostgreSQL cluster in .pgdata, if one runs"
 	@echo "make stripe-mock-stop  stop the stripe-mock that make test started"
 
@@ -63,10 +64,18 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting (gofmt -w .):"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-# A placeholder until the benchmarks have their own setup.
+# The load benchmark suite: real servers and PostgreSQL on this machine, a
+# pgbench baseline in the same run, one results table (also written to
+# bench-results/). Pass flags with BENCH_FLAGS, e.g.
+# make bench BENCH_FLAGS="-duration 10s -signatures 1000000".
 bench: devdb
 	@DATABASE_URL=$$(bin/devdb) && export DATABASE_URL && \
-	$(GO) test -run '^$$' -bench . ./...
+	$(GO) run ./cmd/benchsuite $(BENCH_FLAGS)
+
+# The Go micro-benchmarks of the hot functions, for benchstat.
+bench-go: devdb
+	@DATABASE_URL=$$(bin/devdb) && export DATABASE_URL && \
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/petition ./internal/markdown ./internal/http
 
 db-stop: devdb
 	@bin/devdb stop

@@ -58,6 +58,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		WriteTimeout:      5 * time.Minute, // CSV exports stream for a while
 		IdleTimeout:       2 * time.Minute,
 	}
+	if cfg.PprofAddr != "" {
+		go servePprof(ctx, cfg.PprofAddr, logger)
+	}
 	logger.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "donations", cfg.DonationsEnabled())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

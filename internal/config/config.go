@@ -4,6 +4,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -21,6 +22,8 @@ type Config struct {
 	LogLevel            slog.Level
 	// SignRatePerMinute caps signatures per client address per minute (0: no cap).
 	SignRatePerMinute int
+	// PprofAddr, when set, serves Go's profiler there (loopback addresses only).
+	PprofAddr string
 }
 
 // Defaults, as documented in the README.
@@ -61,6 +64,10 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.SignRatePerMinute = n
 	}
+	if c.PprofAddr = getenv("PPROF_ADDR"); c.PprofAddr != "" && !isLoopbackAddr(c.PprofAddr) {
+		return Config{}, fmt.Errorf("PPROF_ADDR: %q is not a loopback host:port such as 127.0.0.1:6060; "+
+			"the profiler must not be reachable from other machines", c.PprofAddr)
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Config{}, fmt.Errorf("BASE_URL: %q is not an http(s) URL", c.BaseURL)
@@ -73,6 +80,19 @@ func (c Config) DonationsEnabled() bool { return c.StripeSecretKey != "" }
 
 // SecureCookies reports whether cookies should be marked Secure.
 func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// isLoopbackAddr reports whether addr is host:port with a loopback host.
+func isLoopbackAddr(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 func or(v, def string) string {
 	if v == "" {

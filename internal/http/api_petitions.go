@@ -102,7 +102,12 @@ func (s *Server) apiSign(c *gin.Context) {
 	if !s.limitSigning(c) {
 		return
 	}
-	p, err := s.petitionParam(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.apiError(c, petition.ErrNotFound)
+		return
+	}
+	p, err := s.signingPetition(c.Request.Context(), id)
 	if err != nil {
 		s.apiError(c, err)
 		return

@@ -105,13 +105,13 @@ func readDonateInput(c *gin.Context) donateInput {
 
 // donateForm builds the form for release view v, nil when donations are off
 // or the campaign's currency is not one donations can be taken in.
-func (s *Server) donateForm(c *gin.Context, v releaseView, in donateInput, errs valid.Errors) *donateView {
+func (s *Server) donateForm(csrfToken string, v releaseView, in donateInput, errs valid.Errors) *donateView {
 	if !s.donationsEnabled() || !donation.SupportedCurrency(v.Campaign.Currency) {
 		return nil
 	}
 	cur := v.Campaign.Currency
 	minimum, maximum := donation.Limits(cur)
-	d := &donateView{ReleaseSlug: v.Release.Slug, CampaignTitle: v.Campaign.Title, CSRFToken: s.csrf.token(c),
+	d := &donateView{ReleaseSlug: v.Release.Slug, CampaignTitle: v.Campaign.Title, CSRFToken: csrfToken,
 		Currency: cur, Prefix: donation.Prefix(cur), Other: in.Other,
 		MinLabel: donation.Format(minimum, cur, true), MaxLabel: donation.Format(maximum, cur, true),
 		GiftAidOffered: cur == donation.GiftAidCurrency, GiftAid: in.GiftAid, GiftAidName: in.GiftAidName,
@@ -173,7 +173,7 @@ func (s *Server) donate(c *gin.Context) {
 			s.apiError(c, err)
 			return
 		}
-		data := donatePageData{releaseView: v, Donate: s.donateForm(c, v, in, fields)}
+		data := donatePageData{releaseView: v, Donate: s.donateForm(s.csrf.token(c), v, in, fields)}
 		s.render(c, http.StatusUnprocessableEntity, "donations/form", Page{Title: "Donate: " + v.Campaign.Title, Data: data})
 		return
 	}

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -56,25 +57,61 @@ type releasePageData struct {
 }
 
 func (s *Server) renderRelease(c *gin.Context, status int, v releaseView, form signForm, notice string) {
-	consent, err := s.currentConsent(c.Request.Context())
+	page, err := s.releasePageData(c.Request.Context(), v, form, notice, s.csrf.token(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	s.render(c, status, "release", page)
+}
+
+// releasePageData builds the release page. csrfToken goes into its forms:
+// the visitor's own, or the page cache's placeholder for it.
+func (s *Server) releasePageData(ctx context.Context, v releaseView, form signForm, notice, csrfToken string) (Page, error) {
+	consent, err := s.currentConsent(ctx)
+	if err != nil {
+		return Page{}, err
+	}
 	d := releasePageData{releaseView: v, Form: form, Consent: consent, Countries: s.countries, Notice: notice,
-		Donate: s.donateForm(c, v, donateInput{}, nil)}
+		Donate: s.donateForm(csrfToken, v, donateInput{}, nil)}
 	d.Open = v.Petition != nil && v.Petition.OpenAt(time.Now())
-	s.render(c, status, "release", Page{Title: v.Release.Title, Description: v.Release.Summary, Data: d})
+	return Page{Title: v.Release.Title, Description: v.Release.Summary, Data: d}, nil
 }
 
 // GET /releases/:slug
+//
+// The page a visitor first sees is the same for everyone but its CSRF
+// token, so it is rendered at most every pageTTL and served from memory in
+// between (see page_cache.go).
 func (s *Server) releasePage(c *gin.Context) {
-	v, err := s.releaseView(c.Request.Context(), c.Param("slug"))
+	slug := c.Param("slug")
+	now := time.Now()
+	if p := s.pageCache.lookup(slug, now); p != nil {
+		s.writeCachedPage(c, p)
+		return
+	}
+	p, err := s.renderReleasePage(c.Request.Context(), slug)
 	if err != nil {
+		s.pageCache.abandon(slug)
 		s.fail(c, err)
 		return
 	}
-	s.renderRelease(c, http.StatusOK, v, signForm{Country: "GB"}, "")
+	s.writeCachedPage(c, s.pageCache.store(slug, http.StatusOK, p, now))
+}
+
+// renderReleasePage renders a release page with an empty form and the
+// cache's placeholder for the CSRF token.
+func (s *Server) renderReleasePage(ctx context.Context, slug string) ([]byte, error) {
+	v, err := s.releaseView(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.releasePageData(ctx, v, signForm{Country: "GB"}, "", s.pageCache.placeholder)
+	if err != nil {
+		return nil, err
+	}
+	page.CSRFToken = s.pageCache.placeholder
+	return s.renderBytes("release", page)
 }
 
 // honeypotField is a form field hidden from people; bots fill it in.
@@ -155,7 +192,7 @@ func (s *Server) thanksPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d := thanksPageData{releaseView: v, DonationsEnabled: s.donationsEnabled(), Donate: s.donateForm(c, v, donateInput{}, nil),
+	d := thanksPageData{releaseView: v, DonationsEnabled: s.donationsEnabled(), Donate: s.donateForm(s.csrf.token(c), v, donateInput{}, nil),
 		ShareURL:  s.Config.BaseURL + "/releases/" + url.PathEscape(v.Release.Slug),
 		ShareText: v.Release.Title}
 	if v.Petition != nil {

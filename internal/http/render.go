@@ -121,26 +121,33 @@ type Page struct {
 // render executes a page into a buffer first, so a template error becomes a
 // clean 500 instead of half a page.
 func (s *Server) render(c *gin.Context, status int, name string, page Page) {
-	t, ok := s.pages[name]
-	if !ok {
-		s.Logger.ErrorContext(c.Request.Context(), "no such template", "template", name)
-		c.AbortWithStatus(http.StatusInternalServerError)
-		return
-	}
 	if page.CSRFToken == "" {
 		page.CSRFToken = s.csrf.token(c)
 	}
 	if m, ok := staffFrom(c); ok && page.Staff == nil && strings.HasPrefix(name, "admin/") {
 		page.Staff = &m
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, page); err != nil {
+	body, err := s.renderBytes(name, page)
+	if err != nil {
 		s.Logger.ErrorContext(c.Request.Context(), "render", "template", name, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Data(status, "text/html; charset=utf-8", body)
+}
+
+// renderBytes executes a page into memory.
+func (s *Server) renderBytes(name string, page Page) ([]byte, error) {
+	t, ok := s.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no such template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, page); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // RenderPage renders a page for routes registered outside this package's

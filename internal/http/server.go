@@ -64,6 +64,9 @@ type Server struct {
 
 	supporters  *supporterCookies // nil when donations are off
 	donateLimit *rateLimiter
+
+	lookups   *signLookups
+	pageCache *pageCache
 }
 
 // New builds the router with every route and its middleware.
@@ -84,6 +87,8 @@ func New(deps Deps) (*Server, error) {
 		countries: petition.Countries(),
 		views:     newTTLCache[string, releaseView](viewTTL),
 		consent:   newTTLCache[struct{}, petition.Consent](time.Minute),
+		lookups:   newSignLookups(),
+		pageCache: newPageCache(),
 	}
 	if s.Counts == nil {
 		s.Counts = NewCountCache()

@@ -31,12 +31,12 @@ func (s *Server) sign(ctx context.Context, p petition.Petition, in petition.Sign
 	if sourceRelease != nil {
 		sig.SourceReleaseID = &sourceRelease.ID
 	} else if in.Source != "" {
-		rel, err := s.Campaigns.PublishedReleaseBySlug(ctx, in.Source)
+		rel, found, err := s.sourceRelease(ctx, in.Source)
 		switch {
-		case err == nil:
-			sig.SourceReleaseID = &rel.ID
-		case !isNotFound(err):
+		case err != nil:
 			return petition.SignResult{}, err
+		case found:
+			sig.SourceReleaseID = &rel.ID
 		case petition.ValidSourceCode(in.Source):
 			sig.SourceCode = in.Source
 		default:

@@ -12,12 +12,14 @@ import (
 
 // Pages read releases far more often than staff change them, and counts move
 // with every batch of signatures. Both are cached briefly in memory: a view
-// for viewTTL, a count for countTTL (the contract allows a count to lag by at
-// most one second). Counts this instance commits are written through, so a
-// signer sees their own signature at once.
+// for viewTTL, a count for countTTL. The contract allows a count to lag by
+// at most one second, and a rendered page may be served for a moment after
+// it was rendered (pageTTL), so countTTL takes half the second. Counts this
+// instance commits are written through, so a signer sees their own
+// signature at once.
 const (
 	viewTTL  = 2 * time.Second
-	countTTL = time.Second
+	countTTL = 500 * time.Millisecond
 )
 
 // releaseView is a published release with what its page shows.
@@ -63,17 +65,24 @@ func (c *ttlCache[K, V]) clear() {
 	c.mu.Unlock()
 }
 
+// ttlCacheMax bounds a cache's entries. Keys can come from requests (a
+// source slug), so a flood of distinct keys must not grow it without limit.
+const ttlCacheMax = 10000
+
 func (c *ttlCache[K, V]) put(k K, v V, now time.Time) {
 	c.mu.Lock()
-	if len(c.entries) > 10000 {
+	defer c.mu.Unlock()
+	if len(c.entries) >= ttlCacheMax {
 		for key, e := range c.entries {
 			if now.After(e.expires) {
 				delete(c.entries, key)
 			}
 		}
+		if _, ok := c.entries[k]; !ok && len(c.entries) >= ttlCacheMax {
+			return // full of live entries: this one goes uncached
+		}
 	}
 	c.entries[k] = cached[V]{value: v, expires: now.Add(c.ttl)}
-	c.mu.Unlock()
 }
 
 // CountCache holds recent petition counts.

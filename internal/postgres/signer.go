@@ -2,26 +2,25 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/storage"
 )
 
 // Signer implements petition.Signer by group commit: concurrent Sign calls
-// are queued and a few workers commit them in batches, each batch in one
-// transaction that inserts the signatures and then moves each petition's
-// count (and its tallies) once by the number of new rows. The count row is
-// therefore locked once per batch instead of once per signature, and many
-// signatures share one fsync. See docs/design.md.
+// are queued and a worker commits them in batches, each batch one statement
+// in one transaction that inserts the signatures and then moves each
+// petition's count (and its tallies) once by the number of new rows. The
+// count row is therefore locked once per batch instead of once per
+// signature, and many signatures share one fsync. See docs/design.md and
+// docs/performance.md.
 type Signer struct {
 	db       *DB
 	queue    chan *signRequest
@@ -41,7 +40,11 @@ type Signer struct {
 type SignerOptions struct {
 	// MaxBatch caps the signatures committed in one transaction (default 256).
 	MaxBatch int
-	// Workers is the number of batches in flight at once (default 4).
+	// Workers is the number of batches in flight at once (default 1). One is
+	// fastest: every batch ends by locking its petition's count row until it
+	// commits, so concurrent batches of a petition wait for each other anyway,
+	// while the signatures that queue during a commit make the next batch
+	// larger. Measured in docs/performance.md.
 	Workers int
 	// OnCount, when set, is told every petition count a batch commits, so a
 	// cache can be kept fresh without reading the database.
@@ -66,7 +69,7 @@ func (db *DB) NewSigner(opts SignerOptions) *Signer {
 		opts.MaxBatch = 256
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 4
+		opts.Workers = 1
 	}
 	s := &Signer{db: db, queue: make(chan *signRequest, opts.MaxBatch*opts.Workers),
 		maxBatch: opts.MaxBatch, onCount: opts.OnCount}
@@ -134,8 +137,41 @@ func (s *Signer) work() {
 				break drain
 			}
 		}
-		s.commit(batch)
+		// One transaction per petition: each then locks exactly one count
+		// row, so two batches can never wait on each other's count rows.
+		for _, group := range byPetition(batch) {
+			s.commit(group)
+		}
 	}
+}
+
+// byPetition splits a batch into one group per petition, keeping each
+// group's requests in arrival order. The common case, a flood on one
+// petition, is a single group.
+func byPetition(batch []*signRequest) [][]*signRequest {
+	first := batch[0].sig.PetitionID
+	same := true
+	for _, req := range batch[1:] {
+		if req.sig.PetitionID != first {
+			same = false
+			break
+		}
+	}
+	if same {
+		return [][]*signRequest{batch}
+	}
+	index := map[int64]int{}
+	var groups [][]*signRequest
+	for _, req := range batch {
+		i, ok := index[req.sig.PetitionID]
+		if !ok {
+			i = len(groups)
+			index[req.sig.PetitionID] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], req)
+	}
+	return groups
 }
 
 // commit stores a batch and answers every request in it. A batch that fails
@@ -179,19 +215,25 @@ type batchRow struct {
 	SourceCode      string `json:"source_code"`
 }
 
-type tallyRow struct {
-	PetitionID int64  `json:"petition_id"`
-	Country    string `json:"country"`
-	Source     string `json:"source"`
-	N          int64  `json:"n"`
-}
-
-// The insert takes only rows whose petition is open, skips repeats through
-// the unique (petition_id, email) constraint, and reports for every input row
-// whether its petition exists, is open, and whether the row is new.
-const insertBatchSQL = `
+// batchSQL stores a batch in one statement, so the batch costs one round
+// trip and, in production, commits in the same exchange (an implicit
+// transaction): the hot rows it locks last — the petition's count and its
+// tallies — are held only for the statement's tail and the commit, never
+// across a round trip to the server. See docs/performance.md.
+//
+// It takes only rows whose petition is open, skips repeats through the
+// unique (petition_id, email) constraint, then moves each open petition's
+// count once by its new rows and the tallies with it, and answers for every
+// input row whether its petition exists, is open, whether the row is new,
+// and the petition's count after the batch.
+//
+// The count is updated even when the batch adds nothing to it (+0): under
+// READ COMMITTED an UPDATE works on the newest committed version of the row,
+// so a repeat whose original is committed by a concurrent batch while this
+// one waits on the unique index is answered with a count that includes it.
+const batchSQL = `
 WITH input AS (
-    SELECT * FROM jsonb_to_recordset(?::jsonb) AS t(
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
         n int, petition_id bigint, full_name text, email text, postcode text, country text,
         consent_updates boolean, consent_version text, source_release_id bigint, source_code text)
 ), open AS (
@@ -204,47 +246,95 @@ WITH input AS (
     SELECT petition_id, full_name, email, postcode, country,
            consent_updates, consent_version, source_release_id, source_code
     FROM input WHERE petition_id IN (SELECT id FROM open)
-    ORDER BY petition_id, email -- one order for every batch, so two never wait on each other's rows in a cycle
+    -- One order for every batch: two batches inserting the same addresses
+    -- wait for each other in turn instead of deadlocking.
+    ORDER BY petition_id, email
     ON CONFLICT (petition_id, email) DO NOTHING
-    RETURNING petition_id, email
-)
-SELECT i.n, p.id IS NOT NULL AS found, o.id IS NOT NULL AS open, ins.email IS NOT NULL AS inserted
-FROM input i
-LEFT JOIN petitions p ON p.id = i.petition_id
-LEFT JOIN open o ON o.id = i.petition_id
-LEFT JOIN ins ON ins.petition_id = i.petition_id AND ins.email = i.email`
-
-// The count moves once per petition per batch; the tallies with it. It runs
-// after the insert, in the same transaction, so count and rows commit together.
-// The final SELECT reads every petition of the batch after the update, so a
-// repeat's answer includes the signature it repeats.
-const countBatchSQL = `
-WITH d AS (
-    SELECT * FROM jsonb_to_recordset(?::jsonb) AS t(petition_id bigint, country text, source text, n bigint)
+    RETURNING petition_id, email, country, source_release_id, source_code
 ), per AS (
-    SELECT petition_id, sum(n)::bigint AS n FROM d GROUP BY petition_id
+    SELECT o.id AS petition_id, count(ins.petition_id) AS n
+    FROM open o LEFT JOIN ins ON ins.petition_id = o.id
+    GROUP BY o.id
 ), cnt AS (
     UPDATE petition_counts c SET signature_count = c.signature_count + per.n, updated_at = now()
     FROM per WHERE c.petition_id = per.petition_id
     RETURNING c.petition_id, c.signature_count
 ), tal AS (
     INSERT INTO signature_tallies (petition_id, dimension, key, signature_count)
-    SELECT petition_id, dimension, key, sum(n) FROM (
-        SELECT petition_id, 'day' AS dimension, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS key, n FROM d
-        UNION ALL SELECT petition_id, 'hour', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), n FROM d
-        UNION ALL SELECT petition_id, 'source', source, n FROM d
-        UNION ALL SELECT petition_id, 'country', country, n FROM d
+    SELECT petition_id, dimension, key, count(*) FROM (
+        SELECT petition_id, 'day' AS dimension, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS key FROM ins
+        UNION ALL SELECT petition_id, 'hour', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24') FROM ins
+        UNION ALL SELECT petition_id, 'source',
+                         CASE WHEN source_release_id IS NOT NULL THEN 'release:' || source_release_id
+                              WHEN source_code <> '' THEN 'code:' || source_code ELSE 'direct' END FROM ins
+        UNION ALL SELECT petition_id, 'country', country FROM ins
     ) x
     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (petition_id, dimension, key)
     DO UPDATE SET signature_count = signature_tallies.signature_count + EXCLUDED.signature_count
 )
-SELECT petition_id, signature_count FROM cnt
-UNION ALL
-SELECT petition_id, signature_count FROM petition_counts
-WHERE petition_id IN ? AND petition_id NOT IN (SELECT petition_id FROM cnt)`
+SELECT i.n, p.id IS NOT NULL AS found, o.id IS NOT NULL AS open, ins.email IS NOT NULL AS inserted,
+       coalesce(cnt.signature_count, 0) AS signature_count
+FROM input i
+LEFT JOIN petitions p ON p.id = i.petition_id
+LEFT JOIN open o ON o.id = i.petition_id
+LEFT JOIN ins ON ins.petition_id = i.petition_id AND ins.email = i.email
+LEFT JOIN cnt ON cnt.petition_id = i.petition_id`
 
-const lockCountsSQL = `SELECT 1 FROM petition_counts WHERE petition_id IN ? ORDER BY petition_id FOR UPDATE`
+// batchStatus is batchSQL's answer for one input row.
+type batchStatus struct {
+	N              int
+	Found          bool
+	Open           bool
+	Inserted       bool
+	SignatureCount int64
+}
+
+// runBatch runs batchSQL over database/sql rather than gorm: this is the
+// one statement every signature goes through, and a manual scan spares it
+// gorm's callbacks and reflection.
+func (s *Signer) runBatch(ctx context.Context, input []byte, size int) ([]batchStatus, error) {
+	var q interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	} = s.db.sql
+	var tx *sql.Tx
+	if s.beforeCommit != nil {
+		// Tests inject failures between the statement and COMMIT. In
+		// production the statement is its own transaction, committed in
+		// the same exchange.
+		var err error
+		if tx, err = s.db.sql.BeginTx(ctx, nil); err != nil {
+			return nil, err
+		}
+		defer tx.Rollback()
+		q = tx
+	}
+	rows, err := q.QueryContext(ctx, batchSQL, string(input))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	statuses := make([]batchStatus, 0, size)
+	for rows.Next() {
+		var st batchStatus
+		if err := rows.Scan(&st.N, &st.Found, &st.Open, &st.Inserted, &st.SignatureCount); err != nil {
+			return nil, err
+		}
+		statuses = append(statuses, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if tx != nil {
+		if err := s.beforeCommit(size); err != nil {
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
+	}
+	return statuses, nil
+}
 
 // SourceKey is the tally key of a signature's source: "release:<id>",
 // "code:<code>", or "direct".
@@ -268,7 +358,6 @@ func (s *Signer) tryBatch(batch []*signRequest) ([]signOutcome, error) {
 	firstOf := make(map[key]int, len(batch))
 	owner := make([]int, len(batch))
 	rows := make([]batchRow, 0, len(batch))
-	petitionSet := map[int64]struct{}{}
 	for i, req := range batch {
 		k := key{req.sig.PetitionID, req.sig.Email}
 		if j, ok := firstOf[k]; ok {
@@ -281,89 +370,31 @@ func (s *Signer) tryBatch(batch []*signRequest) ([]signOutcome, error) {
 		rows = append(rows, batchRow{N: i, PetitionID: sig.PetitionID, FullName: sig.FullName, Email: sig.Email,
 			Postcode: sig.Postcode, Country: sig.Country, ConsentUpdates: sig.ConsentUpdates,
 			ConsentVersion: sig.ConsentVersion, SourceReleaseID: sig.SourceReleaseID, SourceCode: sig.SourceCode})
-		petitionSet[sig.PetitionID] = struct{}{}
 	}
 	input, err := json.Marshal(rows)
 	if err != nil {
 		return nil, err
 	}
-	petitionIDs := make([]int64, 0, len(petitionSet))
-	for id := range petitionSet {
-		petitionIDs = append(petitionIDs, id)
-	}
-
-	type status struct {
-		N        int
-		Found    bool
-		Open     bool
-		Inserted bool
-	}
-	var statuses []status
-	counts := map[int64]int64{}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Raw(insertBatchSQL, string(input)).Scan(&statuses).Error; err != nil {
-			return err
-		}
-		tallies := map[tallyRow]int64{}
-		for _, st := range statuses {
-			if st.Inserted {
-				sig := batch[st.N].sig
-				tallies[tallyRow{PetitionID: sig.PetitionID, Country: sig.Country,
-					Source: SourceKey(sig.SourceReleaseID, sig.SourceCode)}]++
-			}
-		}
-		tallyRows := make([]tallyRow, 0, len(tallies))
-		for t, n := range tallies {
-			t.N = n
-			tallyRows = append(tallyRows, t)
-		}
-		tallyJSON, err := json.Marshal(tallyRows)
-		if err != nil {
-			return err
-		}
-		// Lock the count rows in petition order before moving them: two
-		// batches that both sign petitions A and B would otherwise lock them
-		// in whatever order each one's plan visits them, and deadlock.
-		changed := make([]int64, 0, len(petitionIDs))
-		for _, t := range tallyRows {
-			if !slices.Contains(changed, t.PetitionID) {
-				changed = append(changed, t.PetitionID)
-			}
-		}
-		if len(changed) > 1 {
-			slices.Sort(changed)
-			if err := tx.Exec(lockCountsSQL, changed).Error; err != nil {
-				return err
-			}
-		}
-		var countRows []struct {
-			PetitionID     int64
-			SignatureCount int64
-		}
-		if err := tx.Raw(countBatchSQL, string(tallyJSON), petitionIDs).Scan(&countRows).Error; err != nil {
-			return err
-		}
-		for _, c := range countRows {
-			counts[c.PetitionID] = c.SignatureCount
-		}
-		if s.beforeCommit != nil {
-			return s.beforeCommit(len(batch))
-		}
-		return nil
-	})
+	statuses, err := s.runBatch(ctx, input, len(batch))
 	if err != nil {
 		return nil, translate(err)
 	}
 
+	counts := map[int64]int64{}
+	for _, st := range statuses {
+		if st.Open {
+			counts[batch[st.N].sig.PetitionID] = st.SignatureCount
+		}
+	}
 	if s.onCount != nil {
 		for id, n := range counts {
 			s.onCount(id, n)
 		}
 	}
-	byN := make(map[int]status, len(statuses))
+	byN := make(map[int]batchStatus, len(statuses))
 	for _, st := range statuses {
 		byN[st.N] = st
 	}
