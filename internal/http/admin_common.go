@@ -29,7 +29,12 @@ func actor(c *gin.Context) staff.Actor { return currentStaff(c).Actor() }
 // staffChanged drops the cached public views, so that what staff just
 // published, edited or closed shows at once on this instance (and within
 // viewTTL on the others).
-func (s *Server) staffChanged() { s.views.clear() }
+func (s *Server) staffChanged() {
+	s.views.clear()
+	s.pageCache.clear()
+	s.lookups.petitions.clear()
+	s.lookups.sources.clear()
+}
 
 // notices are the messages a page shows after a redirect, keyed by the
 // "notice" query parameter, so that no text from the URL reaches the page.

@@ -34,6 +34,7 @@ type pageCache struct {
 	mu        sync.Mutex
 	entries   map[string]*cachedPage
 	rendering map[string]bool
+	cleared   time.Time // renders begun before this are served once, not kept
 }
 
 type cachedPage struct {
@@ -74,10 +75,22 @@ func (pc *pageCache) store(key string, status int, page []byte, rendered time.Ti
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	delete(pc.rendering, key)
+	if rendered.Before(pc.cleared) {
+		return p // staff changed something while it rendered: it may be stale
+	}
 	if _, ok := pc.entries[key]; ok || len(pc.entries) < ttlCacheMax {
 		pc.entries[key] = p
 	}
 	return p
+}
+
+// clear forgets every page, so the next request renders what staff just
+// changed.
+func (pc *pageCache) clear() {
+	pc.mu.Lock()
+	clear(pc.entries)
+	pc.cleared = time.Now()
+	pc.mu.Unlock()
 }
 
 // abandon marks a render for key as given up (it failed).
