@@ -50,6 +50,7 @@ func suite(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.RepeatShare, "repeat", 0.05, "share of signatures that repeat an acknowledged email")
 	fs.Float64Var(&o.VariantShare, "variant", 0.5, "share of repeats with the email's case or spacing changed")
 	fs.Int64Var(&o.ScaleSignatures, "signatures", 10_000_000, "signatures on the big petition of the count-at-scale step")
+	fs.Int64Var(&o.ExportSignatures, "export-signatures", 1_000_000, "signatures on the petition exported as CSV")
 	fs.DurationVar(&o.ReadDuration, "read-duration", 5*time.Second, "length of each count-read measurement")
 	fs.StringVar(&steps, "steps", strings.Join(benchsuite.AllSteps, ","), "comma-separated steps to run")
 	fs.BoolVar(&o.Profile, "profile", false, "capture CPU and heap profiles of the server while signing")

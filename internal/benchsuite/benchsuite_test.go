@@ -156,3 +156,18 @@ func TestPageCountAndThousands(t *testing.T) {
 		}
 	}
 }
+
+func TestRowCounterCountsRowsAcrossSplitWrites(t *testing.T) {
+	csv := "signature_id,email\n1,a@example.org\n2,b@example.org\n3,c@example.org\n"
+	for _, size := range []int{1, 3, 7, len(csv)} {
+		var c rowCounter
+		for i := 0; i < len(csv); i += size {
+			if _, err := c.Write([]byte(csv[i:min(i+size, len(csv))])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.rows() != 3 || c.bytes != int64(len(csv)) {
+			t.Errorf("writes of %d bytes: %d rows, %d bytes; want 3 rows, %d bytes", size, c.rows(), c.bytes, len(csv))
+		}
+	}
+}

@@ -19,7 +19,6 @@ const (
 	VerdictFailed  = "FAILED"  // a correctness check failed, or the step broke
 	VerdictInfo    = "info"    // a figure with no target of its own
 	VerdictSkipped = "skipped" // not run (flag, or a tool missing)
-	VerdictPhase2  = "phase 2" // the feature it measures is not built yet
 )
 
 // Row is one line of the results table.

@@ -200,8 +200,15 @@ func (s *server) memory() (memory, error) {
 // runCommand runs the advocacy binary with a subcommand against the bench
 // database and returns its output.
 func runCommand(ctx context.Context, env serverEnv, args ...string) (string, error) {
+	return runCommandWith(ctx, env, nil, args...)
+}
+
+// runCommandWith is runCommand with further NAME=value pairs in its
+// environment.
+func runCommandWith(ctx context.Context, env serverEnv, vars []string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, env.binary, args...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+env.databaseURL, "DATABASE_URL_FILE=", "LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, vars...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("advocacy %s: %v\n%s", strings.Join(args, " "), err, out)

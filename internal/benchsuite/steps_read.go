@@ -249,11 +249,12 @@ func (r *runner) stepScale(ctx context.Context) error {
 	}
 	r.report.add(row)
 
-	// Phase 2: the dashboard statistics (GET /api/v1/admin/petitions/:id/stats)
-	// at 10 and at ScaleSignatures, against the same two petitions, with a
-	// staff token from `advocacy staff token`.
-	r.report.add(Row{Step: step, Measure: fmt.Sprintf("dashboard statistics at 10 vs %s", thousands(large.Signatures)),
-		Result: "not measured yet: the statistics endpoint arrives in phase 2", Target: "same cost", Verdict: VerdictPhase2})
+	// The dashboard statistics read the per-petition tallies, never the rows.
+	stats, err := r.statsAtScale(ctx, a, small, large)
+	if err != nil {
+		return err
+	}
+	r.report.add(stats)
 	return nil
 }
 
@@ -270,20 +271,6 @@ func sameCostRow(step, measure, result string, small, large float64) Row {
 		}
 	}
 	return row
-}
-
-// stepExport is measurement 5, which needs the signatures CSV export.
-//
-// Phase 2: generate a 1,000,000-signature petition with GenerateDataset,
-// stream GET /api/v1/admin/petitions/:id/signatures.csv with a staff token,
-// time it against `psql -c "\copy (SELECT <same columns>) TO STDOUT CSV"`
-// in the same run, and sample the server's RSS during the export (growth
-// target under 50 MB, rows/s within 3× of \copy).
-func (r *runner) stepExport(context.Context) error {
-	r.report.add(Row{Step: "5 export", Measure: "signatures CSV of 1,000,000 rows vs psql \\copy; server memory growth",
-		Result: "not measured yet: the CSV export arrives in phase 2",
-		Target: "within 3× of \\copy; growth < 50 MB", Verdict: VerdictPhase2})
-	return nil
 }
 
 // thousands writes n with thousands separators.

@@ -31,7 +31,7 @@ const (
 	StepTwo     = "two"     // 2: the same load over two instances
 	StepPage    = "page"    // 3: the release page
 	StepScale   = "scale"   // 4: reading a count at 10 and at N signatures
-	StepExport  = "export"  // 5: the signatures CSV (phase 2)
+	StepExport  = "export"  // 5: the signatures CSV against psql \copy
 )
 
 // AllSteps lists every step in running order.
@@ -50,26 +50,29 @@ const (
 	targetPageP99Ms     = 50
 	targetCountLagMs    = 1000
 	targetPeakRSSBytes  = 200 << 20
+	targetExportRatio   = 3        // the CSV export at most this many times slower than \copy
+	targetExportGrowth  = 50 << 20 // the server's RSS growth during the export
 )
 
 // Options configure a run. The zero value of each field means its default.
 type Options struct {
-	ServerURL       string        // a URL of the PostgreSQL server to use (any database on it)
-	Database        string        // the database to recreate (default advocacy_bench; must contain "bench")
-	OutDir          string        // where results, logs and profiles go (default bench-results)
-	Binary          string        // a built advocacy binary (default: build one into OutDir)
-	Duration        time.Duration // each load step (default 30 s)
-	Workers         int           // concurrent requests, and pgbench clients (default 64)
-	RepeatShare     float64       // share of signatures repeating an acknowledged email (default 0.05)
-	VariantShare    float64       // share of repeats with case or spaces changed (default 0.5)
-	ScaleSignatures int64         // the big petition of step 4 (default 10,000,000)
-	ReadDuration    time.Duration // each count-read measurement of step 4 (default 5 s)
-	Steps           []string      // steps to run (default all)
-	Profile         bool          // capture a CPU and heap profile of the server while signing
-	Keep            bool          // keep the database afterwards
-	LogLevel        string        // the servers' LOG_LEVEL (default info, as in production)
-	ServerEnv       []string      // extra NAME=value pairs for the servers
-	Log             io.Writer     // progress (default stderr)
+	ServerURL        string        // a URL of the PostgreSQL server to use (any database on it)
+	Database         string        // the database to recreate (default advocacy_bench; must contain "bench")
+	OutDir           string        // where results, logs and profiles go (default bench-results)
+	Binary           string        // a built advocacy binary (default: build one into OutDir)
+	Duration         time.Duration // each load step (default 30 s)
+	Workers          int           // concurrent requests, and pgbench clients (default 64)
+	RepeatShare      float64       // share of signatures repeating an acknowledged email (default 0.05)
+	VariantShare     float64       // share of repeats with case or spaces changed (default 0.5)
+	ScaleSignatures  int64         // the big petition of step 4 (default 10,000,000)
+	ReadDuration     time.Duration // each count-read measurement of step 4 (default 5 s)
+	ExportSignatures int64         // the petition exported in step 5 (default 1,000,000)
+	Steps            []string      // steps to run (default all)
+	Profile          bool          // capture a CPU and heap profile of the server while signing
+	Keep             bool          // keep the database afterwards
+	LogLevel         string        // the servers' LOG_LEVEL (default info, as in production)
+	ServerEnv        []string      // extra NAME=value pairs for the servers
+	Log              io.Writer     // progress (default stderr)
 }
 
 func (o *Options) defaults() error {
@@ -106,6 +109,9 @@ func (o *Options) defaults() error {
 	if o.ScaleSignatures == 0 {
 		o.ScaleSignatures = 10_000_000
 	}
+	if o.ExportSignatures == 0 {
+		o.ExportSignatures = 1_000_000
+	}
 	if o.ReadDuration <= 0 {
 		o.ReadDuration = 5 * time.Second
 	}
@@ -138,6 +144,7 @@ type runner struct {
 
 	petitionID  int64
 	releaseSlug string
+	staffToken  string // a campaigner's API token, made on first use
 
 	a, b *server
 }
@@ -153,7 +160,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			Settings: map[string]any{
 				"duration_s": opts.Duration.Seconds(), "workers": opts.Workers, "repeat_share": opts.RepeatShare,
 				"variant_share": opts.VariantShare, "scale_signatures": opts.ScaleSignatures,
-				"read_duration_s": opts.ReadDuration.Seconds(), "steps": opts.Steps, "server_log_level": opts.LogLevel,
+				"export_signatures": opts.ExportSignatures,
+				"read_duration_s":   opts.ReadDuration.Seconds(), "steps": opts.Steps, "server_log_level": opts.LogLevel,
 				"server_env": opts.ServerEnv,
 			}}}
 	defer func() {
