@@ -22,6 +22,10 @@ type Config struct {
 	LogLevel            slog.Level
 	// SignRatePerMinute caps signatures per client address per minute (0: no cap).
 	SignRatePerMinute int
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies whose
+	// X-Forwarded-For names the client (for per-address limits). Empty: none;
+	// the connecting address is the client.
+	TrustedProxies []string
 	// PprofAddr, when set, serves Go's profiler there (loopback addresses only).
 	PprofAddr string
 }
@@ -63,6 +67,15 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("SIGN_RATE_PER_MINUTE: %q is not a whole number ≥ 0", v)
 		}
 		c.SignRatePerMinute = n
+	}
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return Config{}, fmt.Errorf("TRUSTED_PROXIES: %q is not an IP address or CIDR range", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	if c.PprofAddr = getenv("PPROF_ADDR"); c.PprofAddr != "" && !isLoopbackAddr(c.PprofAddr) {
 		return Config{}, fmt.Errorf("PPROF_ADDR: %q is not a loopback host:port such as 127.0.0.1:6060; "+

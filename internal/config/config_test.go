@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestDefaults(t *testing.T) {
 		LogLevel:          slog.LevelInfo,
 		SignRatePerMinute: 60,
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(empty env)\n got %+v\nwant %+v", c, want)
 	}
 	if c.DonationsEnabled() {
@@ -61,7 +62,7 @@ func TestFromEnvironment(t *testing.T) {
 		LogLevel:            slog.LevelDebug,
 		SignRatePerMinute:   0,
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got %+v\nwant %+v", c, want)
 	}
 	if !c.DonationsEnabled() || !c.SecureCookies() {
@@ -115,6 +116,8 @@ func TestErrors(t *testing.T) {
 		{"SIGN_RATE_PER_MINUTE negative", map[string]string{"SIGN_RATE_PER_MINUTE": "-1"}, "SIGN_RATE_PER_MINUTE"},
 		{"SIGN_RATE_PER_MINUTE word", map[string]string{"SIGN_RATE_PER_MINUTE": "lots"}, "SIGN_RATE_PER_MINUTE"},
 		{"SIGN_RATE_PER_MINUTE fraction", map[string]string{"SIGN_RATE_PER_MINUTE": "1.5"}, "SIGN_RATE_PER_MINUTE"},
+		{"TRUSTED_PROXIES host name", map[string]string{"TRUSTED_PROXIES": "10.0.0.1, proxy.internal"}, "TRUSTED_PROXIES"},
+		{"TRUSTED_PROXIES bad range", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,7 +128,7 @@ func TestErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error %q does not name %s", err, tt.wantMsg)
 			}
-			if c != (config.Config{}) {
+			if !reflect.DeepEqual(c, config.Config{}) {
 				t.Errorf("Load returned %+v alongside an error", c)
 			}
 		})
@@ -140,6 +143,10 @@ func TestSettings(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "warn"}, func(c config.Config) bool { return c.LogLevel == slog.LevelWarn }},
 		{map[string]string{"LOG_LEVEL": "ERROR"}, func(c config.Config) bool { return c.LogLevel == slog.LevelError }},
 		{map[string]string{"SIGN_RATE_PER_MINUTE": "5"}, func(c config.Config) bool { return c.SignRatePerMinute == 5 }},
+		{map[string]string{"TRUSTED_PROXIES": " 10.0.0.0/8, ::1 ,,"}, func(c config.Config) bool {
+			return reflect.DeepEqual(c.TrustedProxies, []string{"10.0.0.0/8", "::1"})
+		}},
+		{map[string]string{}, func(c config.Config) bool { return c.TrustedProxies == nil }},
 		{map[string]string{"BASE_URL": "http://127.0.0.1:8080///"}, func(c config.Config) bool { return c.BaseURL == "http://127.0.0.1:8080" }},
 		{map[string]string{"BASE_URL": "https://example.org/act"}, func(c config.Config) bool {
 			return c.BaseURL == "https://example.org/act" && c.SecureCookies()

@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -430,4 +431,30 @@ func TestDonateWhenDonationsAreOff(t *testing.T) {
 	}
 	res = e.do(http.MethodPost, path, form(), "Content-Type", formType, "Accept", "application/json")
 	assertAPIError(t, res, http.StatusServiceUnavailable, "donations_disabled")
+}
+
+func TestRateLimitBehindATrustedProxy(t *testing.T) {
+	t.Parallel()
+	// The test client connects from 127.0.0.1: as a trusted proxy, its
+	// X-Forwarded-For names the supporter, and each supporter has a limit.
+	e := start(t, withConfig(func(c *config.Config) {
+		c.SignRatePerMinute = 4
+		c.TrustedProxies = []string{"127.0.0.1"}
+	}))
+	f := seed(t, e.db, nil)
+	sign := func(email, client string) response {
+		body, err := json.Marshal(signBody(email))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.do(http.MethodPost, signaturesPath(f.Petition.ID), strings.NewReader(string(body)),
+			"Content-Type", "application/json", "X-Forwarded-For", client)
+	}
+	if res := sign("a1@example.org", "203.0.113.7"); res.status != http.StatusCreated {
+		t.Fatalf("first supporter: %d %s", res.status, res.body)
+	}
+	assertAPIError(t, sign("a2@example.org", "203.0.113.7"), http.StatusTooManyRequests, "rate_limited")
+	if res := sign("b1@example.org", "198.51.100.9"); res.status != http.StatusCreated {
+		t.Errorf("another supporter behind the same proxy: %d %s", res.status, res.body)
+	}
 }

@@ -97,7 +97,9 @@ func New(deps Deps) (*Server, error) {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	if err := r.SetTrustedProxies(nil); err != nil {
+	// Only listed proxies may name the client in X-Forwarded-For; with none
+	// listed, the connecting address is the client.
+	if err := r.SetTrustedProxies(deps.Config.TrustedProxies); err != nil {
 		return nil, err
 	}
 	r.Use(s.requestLog(), s.recoverPanic(), securityHeaders(), s.crossOrigin())
