@@ -244,6 +244,10 @@ type Store interface {
 	Get(ctx context.Context, id int64) (Entry, []StoredEvent, error)
 	// UnmatchedEvents returns events that match no donation, newest first.
 	UnmatchedEvents(ctx context.Context, limit int) ([]StoredEvent, error)
+	// RecordExport notes in the audit log that actor exported donors' data
+	// (action is staff.ActionDonationsExport or staff.ActionGiftAidExport),
+	// with the filter used.
+	RecordExport(ctx context.Context, actor Actor, action string, filter map[string]string) error
 	// MarkReviewed records that actor reviewed the donation, with a note, and
 	// writes the change to the audit log. Returns ErrNotFound for an unknown id.
 	MarkReviewed(ctx context.Context, id int64, actor Actor, note string) (Entry, error)

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/advocacy/advocacy/internal/donation"
+	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/valid"
 )
 
@@ -342,6 +343,10 @@ func (s *Server) financeCSV(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := s.Donations.RecordExport(c.Request.Context(), actor(c), staff.ActionDonationsExport, queryMap(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
 	out := newCSVStream(c, "donations-"+time.Now().UTC().Format("20060102-150405")+".csv", donation.CSVHeader)
 	err = s.Donations.EachDonation(c.Request.Context(), f, func(e donation.Entry) error {
 		return out.write(e.CSVRecord()...)
@@ -373,9 +378,25 @@ func (s *Server) financeGiftAidCSV(c *gin.Context) {
 			name += "-" + v
 		}
 	}
+	if err := s.Donations.RecordExport(c.Request.Context(), actor(c), staff.ActionGiftAidExport, queryMap(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
 	out := newCSVStream(c, name+".csv", donation.GiftAidCSVHeader)
 	err := s.Donations.EachGiftAidClaim(c.Request.Context(), from, to, func(e donation.Entry) error {
 		return out.write(e.GiftAidRecord()...)
 	})
 	s.finishCSV(out, err)
+}
+
+// queryMap is the request's query parameters, first value each, for the
+// audit log's record of what an export selected.
+func queryMap(c *gin.Context) map[string]string {
+	out := map[string]string{}
+	for k, v := range c.Request.URL.Query() {
+		if len(v) > 0 {
+			out[k] = v[0]
+		}
+	}
+	return out
 }

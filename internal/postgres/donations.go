@@ -607,6 +607,18 @@ type reviewAudit struct {
 	ReviewNote      string     `json:"review_note"`
 }
 
+// RecordExport writes an audit row for an export of donors' data: reading
+// personal data changes nothing, but who took a copy, and of what, is worth
+// a line in the log.
+func (s *DonationStore) RecordExport(ctx context.Context, actor donation.Actor, action string, filter map[string]string) error {
+	err := writeAudit(s.db.gorm.WithContext(ctx), actor, action, "donations", 0, nil,
+		map[string]any{"format": "csv", "filter": filter})
+	if err != nil {
+		return fmt.Errorf("record export: %w", translate(err))
+	}
+	return nil
+}
+
 // MarkReviewed records actor's review of donation id with note and writes
 // the change to audit_log, in one transaction. Returns donation.ErrNotFound
 // for an unknown id and valid.Errors for a note that is too long.

@@ -178,6 +178,8 @@ const (
 	ActionTokenCreate      = "token.create"
 	ActionTokenRevoke      = "token.revoke"
 	ActionDonationReview   = "donation.review"
+	ActionDonationsExport  = "donations.export"
+	ActionGiftAidExport    = "giftaid.export"
 )
 
 // AuditEntry is one row of the audit log. Before and After are JSON

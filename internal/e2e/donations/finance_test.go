@@ -87,6 +87,19 @@ func (a *app) lastReviewAudit(t *testing.T) string {
 	return fmt.Sprintf("%s %d %s %s %d", action, actorID, email, entity, entityID)
 }
 
+// lastExportAudit describes the newest audit log row about an export of
+// donations: action, who, and the campaign filter.
+func (a *app) lastExportAudit(t *testing.T) string {
+	t.Helper()
+	var action, email, campaign string
+	err := a.db.SQL().QueryRowContext(t.Context(), `SELECT action, actor_email, coalesce(after->'filter'->>'campaign', '')
+		FROM audit_log WHERE entity = 'donations' ORDER BY id DESC LIMIT 1`).Scan(&action, &email, &campaign)
+	if err != nil {
+		return err.Error()
+	}
+	return action + " " + email + " " + campaign
+}
+
 func TestFinanceAPI(t *testing.T) {
 	a := newApp(t, appOptions{})
 	b := a.api(t, a.finance.Token)
@@ -239,6 +252,9 @@ func TestFinanceAPI(t *testing.T) {
 		if fmt.Sprint(rows[0]) != fmt.Sprint(donation.CSVHeader) || len(rows) != 6 {
 			t.Fatalf("%d rows, header %v", len(rows), rows[0])
 		}
+		if got, want := a.lastExportAudit(t), "donations.export "+a.finance.Email+" "+demo.CampaignSlug; got != want {
+			t.Errorf("audit of the export: %q, want %q", got, want)
+		}
 		h := rows[0]
 		byID := map[string][]string{}
 		for _, r := range rows[1:] {
@@ -269,6 +285,9 @@ func TestFinanceAPI(t *testing.T) {
 		}
 		if fmt.Sprint(rows) != fmt.Sprint(want) {
 			t.Errorf("claim\n got %q\nwant %q", rows, want)
+		}
+		if got, want := a.lastExportAudit(t), "giftaid.export "+a.finance.Email+" "; got != want {
+			t.Errorf("audit of the claim export: %q, want %q", got, want)
 		}
 		if rows := readCSV(t, b.get("/api/v1/admin/giftaid.csv?from=2026-10-11&to=2026-10-15")); len(rows) != 2 || rows[1][0] != fmt.Sprint(kept.ID) {
 			t.Errorf("a narrower range: %q", rows)
