@@ -32,6 +32,7 @@ CREATE TABLE donations (
     failed_at           timestamptz,
     expired_at          timestamptz,
     disputed_at         timestamptz,
+    dispute_won_at      timestamptz,
     amount_refunded     bigint      NOT NULL DEFAULT 0 CHECK (amount_refunded >= 0),
     fully_refunded      boolean     NOT NULL DEFAULT false,
     amount_disputed     bigint      NOT NULL DEFAULT 0 CHECK (amount_disputed >= 0),

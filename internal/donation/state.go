@@ -25,6 +25,9 @@ const (
 	EventRefunded EventKind = "refunded"
 	// EventDisputed: the donor's bank opened a dispute for AmountDisputed.
 	EventDisputed EventKind = "dispute_created"
+	// EventDisputeClosed: the dispute was decided. DisputeWon says whether
+	// the organisation kept the money.
+	EventDisputeClosed EventKind = "dispute_closed"
 	// EventCheckoutFailed: no checkout session could be created (our side).
 	EventCheckoutFailed EventKind = "checkout_failed"
 )
@@ -52,7 +55,8 @@ type Event struct {
 	PaymentStatus  string // EventCompleted only
 	AmountRefunded int64  // EventRefunded: cumulative for the charge
 	FullyRefunded  bool   // EventRefunded: the charge is refunded in full
-	AmountDisputed int64  // EventDisputed
+	AmountDisputed int64  // EventDisputed, EventDisputeClosed
+	DisputeWon     bool   // EventDisputeClosed
 	DonorName      string // from checkout, when given
 	DonorEmail     string
 	Payload        json.RawMessage // the whole event as received
@@ -73,6 +77,7 @@ type State struct {
 	FailedAt       *time.Time
 	ExpiredAt      *time.Time
 	DisputedAt     *time.Time
+	DisputeWonAt   *time.Time // the dispute was decided for us: the money stays
 	AmountRefunded int64
 	FullyRefunded  bool
 	AmountDisputed int64
@@ -108,6 +113,14 @@ func Next(s State, e Event) State {
 		s.PaidAt = earliest(s.PaidAt, at)
 		s.DisputedAt = earliest(s.DisputedAt, at)
 		s.AmountDisputed = max(s.AmountDisputed, e.AmountDisputed)
+	case EventDisputeClosed:
+		// A decided dispute was opened, on money that was taken.
+		s.PaidAt = earliest(s.PaidAt, at)
+		s.DisputedAt = earliest(s.DisputedAt, at)
+		s.AmountDisputed = max(s.AmountDisputed, e.AmountDisputed)
+		if e.DisputeWon {
+			s.DisputeWonAt = earliest(s.DisputeWonAt, at)
+		}
 	}
 	s.Status = s.derive()
 	return s
@@ -115,10 +128,12 @@ func Next(s State, e Event) State {
 
 // derive is the status the facts add up to. Money taken outranks an earlier
 // failure or expiry (the payment gateway is the authority on money); a
-// dispute outranks refunds because finance must act on it.
+// dispute outranks refunds because finance must act on it. A dispute won
+// leaves the donation as the refunds and payment say; one lost stays
+// disputed, which is where the money went.
 func (s State) derive() Status {
 	switch {
-	case s.DisputedAt != nil:
+	case s.DisputedAt != nil && s.DisputeWonAt == nil:
 		return StatusDisputed
 	case s.AmountRefunded > 0 && (s.FullyRefunded || s.AmountRefunded >= s.Amount):
 		return StatusRefunded

@@ -28,6 +28,10 @@ func disputed(amount int64, min int) donation.Event {
 	return donation.Event{ID: "evt_dispute", Kind: donation.EventDisputed, AmountDisputed: amount, Created: at(min)}
 }
 
+func disputeClosed(won bool, min int) donation.Event {
+	return donation.Event{ID: "evt_dispute_closed", Kind: donation.EventDisputeClosed, AmountDisputed: 1000, DisputeWon: won, Created: at(min)}
+}
+
 func run(amount int64, events ...donation.Event) donation.State {
 	s := donation.State{Amount: amount, Status: donation.StatusPending}
 	for _, e := range events {
@@ -64,6 +68,10 @@ func TestNextStatus(t *testing.T) {
 		{"dispute", []donation.Event{completed("paid", 1), disputed(1000, 9)}, donation.StatusDisputed, 0, 1000, false},
 		{"dispute before completion", []donation.Event{disputed(1000, 9), completed("paid", 1)}, donation.StatusDisputed, 0, 1000, false},
 		{"dispute after partial refund", []donation.Event{completed("paid", 1), refunded(200, false, 5), disputed(800, 9)}, donation.StatusDisputed, 200, 800, false},
+		{"dispute won: paid again", []donation.Event{completed("paid", 1), disputed(1000, 9), disputeClosed(true, 20)}, donation.StatusPaid, 0, 1000, false},
+		{"dispute lost: stays disputed", []donation.Event{completed("paid", 1), disputed(1000, 9), disputeClosed(false, 20)}, donation.StatusDisputed, 0, 1000, false},
+		{"dispute won after a partial refund", []donation.Event{completed("paid", 1), refunded(200, false, 5), disputed(800, 9), disputeClosed(true, 20)}, donation.StatusPartiallyRefunded, 200, 1000, false},
+		{"dispute closed before anything else arrived", []donation.Event{disputeClosed(true, 20), completed("paid", 1)}, donation.StatusPaid, 0, 1000, false},
 		{"repeats change nothing", []donation.Event{completed("paid", 1), completed("paid", 1), refunded(300, false, 5), refunded(300, false, 5)}, donation.StatusPartiallyRefunded, 300, 0, false},
 	}
 	for _, tt := range tests {
@@ -113,6 +121,7 @@ func TestAnyOrderAnyRepeatSameState(t *testing.T) {
 		{completed("unpaid", 1), ev(donation.EventAsyncSucceeded, 3), refunded(500, false, 8)},
 		{completed("unpaid", 1), ev(donation.EventAsyncFailed, 3), ev(donation.EventExpired, 40)},
 		{ev(donation.EventExpired, 30), completed("paid", 1), refunded(1000, true, 50)},
+		{completed("paid", 1), disputed(1000, 9), disputeClosed(true, 20), refunded(300, false, 30)},
 	}
 	for i, set := range sets {
 		want := run(1000, set...)

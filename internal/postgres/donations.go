@@ -45,6 +45,7 @@ type donationRow struct {
 	FailedAt              *time.Time
 	ExpiredAt             *time.Time
 	DisputedAt            *time.Time
+	DisputeWonAt          *time.Time
 	AmountRefunded        int64
 	FullyRefunded         bool
 	AmountDisputed        int64
@@ -102,13 +103,14 @@ func orNil(s string) *string {
 func (r donationRow) state() donation.State {
 	return donation.State{Amount: r.Amount, Status: donation.Status(r.Status),
 		CompletedAt: utc(r.CompletedAt), PaidAt: utc(r.PaidAt), FailedAt: utc(r.FailedAt),
-		ExpiredAt: utc(r.ExpiredAt), DisputedAt: utc(r.DisputedAt),
+		ExpiredAt: utc(r.ExpiredAt), DisputedAt: utc(r.DisputedAt), DisputeWonAt: utc(r.DisputeWonAt),
 		AmountRefunded: r.AmountRefunded, FullyRefunded: r.FullyRefunded, AmountDisputed: r.AmountDisputed}
 }
 
 func (r *donationRow) setState(s donation.State) {
 	r.Status = string(s.Status)
 	r.CompletedAt, r.PaidAt, r.FailedAt, r.ExpiredAt, r.DisputedAt = s.CompletedAt, s.PaidAt, s.FailedAt, s.ExpiredAt, s.DisputedAt
+	r.DisputeWonAt = s.DisputeWonAt
 	r.AmountRefunded, r.FullyRefunded, r.AmountDisputed = s.AmountRefunded, s.FullyRefunded, s.AmountDisputed
 }
 
@@ -271,7 +273,7 @@ func (s *DonationStore) CheckoutFailed(ctx context.Context, id int64) error {
 func saveState(tx *gorm.DB, row *donationRow) error {
 	return tx.Model(&donationRow{}).Where("id = ?", row.ID).Updates(map[string]any{
 		"status": row.Status, "completed_at": row.CompletedAt, "paid_at": row.PaidAt, "failed_at": row.FailedAt,
-		"expired_at": row.ExpiredAt, "disputed_at": row.DisputedAt, "amount_refunded": row.AmountRefunded,
+		"expired_at": row.ExpiredAt, "disputed_at": row.DisputedAt, "dispute_won_at": row.DisputeWonAt, "amount_refunded": row.AmountRefunded,
 		"fully_refunded": row.FullyRefunded, "amount_disputed": row.AmountDisputed,
 		"checkout_session_id": row.CheckoutSessionID, "payment_intent_id": row.PaymentIntentID, "charge_id": row.ChargeID,
 		"donor_name": row.DonorName, "donor_email": row.DonorEmail, "updated_at": gorm.Expr("now()"),

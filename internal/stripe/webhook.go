@@ -25,6 +25,7 @@ var eventKinds = map[stripego.EventType]donation.EventKind{
 	"checkout.session.expired":                 donation.EventExpired,
 	"charge.refunded":                          donation.EventRefunded,
 	"charge.dispute.created":                   donation.EventDisputed,
+	"charge.dispute.closed":                    donation.EventDisputeClosed,
 }
 
 // Webhooks verifies Stripe's webhook signatures. It implements
@@ -87,7 +88,7 @@ func (w *Webhooks) VerifyEvent(payload []byte, signature string) (donation.Event
 			out.Ref.PaymentIntentID = c.PaymentIntent.ID
 		}
 		out.AmountRefunded, out.FullyRefunded = c.AmountRefunded, c.Refunded
-	case donation.EventDisputed:
+	case donation.EventDisputed, donation.EventDisputeClosed:
 		var d stripego.Dispute
 		if err := json.Unmarshal(ev.Data.Raw, &d); err != nil {
 			return donation.Event{}, fmt.Errorf("%w: dispute: %w", donation.ErrBadEvent, err)
@@ -99,6 +100,7 @@ func (w *Webhooks) VerifyEvent(payload []byte, signature string) (donation.Event
 			out.Ref.PaymentIntentID = d.PaymentIntent.ID
 		}
 		out.AmountDisputed = d.Amount
+		out.DisputeWon = d.Status == stripego.DisputeStatusWon
 	default:
 		var s stripego.CheckoutSession
 		if err := json.Unmarshal(ev.Data.Raw, &s); err != nil {

@@ -86,6 +86,12 @@ func TestVerifyEventTranslates(t *testing.T) {
 				Ref: donation.Ref{DonationID: 42, Nonce: "n0nce", ChargeID: "ch_1", PaymentIntentID: "pi_1"}}},
 		{"dispute", "charge.dispute.created", stripetest.Dispute("dp_1", "ch_1", "pi_1", 1050),
 			donation.Event{Kind: donation.EventDisputed, AmountDisputed: 1050, Ref: donation.Ref{ChargeID: "ch_1", PaymentIntentID: "pi_1"}}},
+		{"dispute won", "charge.dispute.closed", withStatus(stripetest.Dispute("dp_1", "ch_1", "pi_1", 1050), "won"),
+			donation.Event{Kind: donation.EventDisputeClosed, AmountDisputed: 1050, DisputeWon: true,
+				Ref: donation.Ref{ChargeID: "ch_1", PaymentIntentID: "pi_1"}}},
+		{"dispute lost", "charge.dispute.closed", withStatus(stripetest.Dispute("dp_1", "ch_1", "pi_1", 1050), "lost"),
+			donation.Event{Kind: donation.EventDisputeClosed, AmountDisputed: 1050,
+				Ref: donation.Ref{ChargeID: "ch_1", PaymentIntentID: "pi_1"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,4 +123,10 @@ func TestVerifyEventIgnoresOtherTypes(t *testing.T) {
 	if _, err := w.VerifyEvent(bad, stripetest.Sign(bad, secret, time.Now())); !errors.Is(err, donation.ErrBadEvent) {
 		t.Errorf("malformed body: %v, want ErrBadEvent", err)
 	}
+}
+
+// withStatus sets a Stripe object's status.
+func withStatus(object map[string]any, status string) map[string]any {
+	object["status"] = status
+	return object
 }
