@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/advocacy/advocacy/internal/demo"
 	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/testbrowser"
 	"github.com/advocacy/advocacy/internal/testdb"
 )
 
@@ -49,25 +49,14 @@ func TestMain(m *testing.M) {
 }
 
 func runWithBrowser(m *testing.M) int {
-	path, err := chromium()
+	path, err := testbrowser.Path()
 	if err != nil {
 		browserErr = err
 		return m.Run()
 	}
 	// chromedp gives the browser a fresh temporary user-data-dir and removes
 	// it when the browser ends.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests may run as root, where the sandbox cannot start
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1280, 900),
-	)
+	opts := append(testbrowser.Options(path, ""), chromedp.WindowSize(1280, 900))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
@@ -79,18 +68,6 @@ func runWithBrowser(m *testing.M) int {
 	sharedBrowser = browserCtx
 	return m.Run()
 }
-
-// chromium finds the browser's binary.
-func chromium() (string, error) {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", errNoChromium
-}
-
-var errNoChromium = errors.New("no Chromium binary on PATH (Debian: apt-get install chromium)")
 
 // app is the real server over its own database, with the demo loaded.
 type app struct {
@@ -152,7 +129,7 @@ func (a *app) signViaAPI(t *testing.T, email string) {
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	if sharedBrowser == nil {
-		if errors.Is(browserErr, errNoChromium) && os.Getenv("CI") == "" {
+		if errors.Is(browserErr, testbrowser.ErrNoChromium) && os.Getenv("CI") == "" {
 			t.Skip(browserErr)
 		}
 		t.Fatal(browserErr)

@@ -2,8 +2,6 @@ package donations_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -11,20 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/advocacy/advocacy/internal/demo"
+	"github.com/advocacy/advocacy/internal/testbrowser"
 )
-
-// chromePath finds Chromium: $CHROME_BIN, else the usual names on PATH.
-func chromePath() string {
-	if p := os.Getenv("CHROME_BIN"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless_shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // newBrowser starts a headless Chromium with its own profile. Requests to
 // Stripe Checkout are intercepted: the network here reaches only this
@@ -33,25 +19,7 @@ func chromePath() string {
 // answered with a stand-in page whose <h1 id="checkout"> the test can wait for.
 func newBrowser(t *testing.T) (context.Context, <-chan string) {
 	t.Helper()
-	path := chromePath()
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("no Chromium found (set CHROME_BIN)")
-		}
-		t.Skip("no Chromium found (set CHROME_BIN)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
+	opts := testbrowser.Options(testbrowser.Require(t), t.TempDir())
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(allocCtx)

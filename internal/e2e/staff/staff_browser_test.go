@@ -20,16 +20,9 @@ import (
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/testbrowser"
 	"github.com/advocacy/advocacy/internal/testdb"
 )
-
-// chromiumPath is Debian's Chromium; CHROMIUM overrides it.
-func chromiumPath() string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
-}
 
 var pkgDB *testdb.Package
 
@@ -80,22 +73,7 @@ func serve(t *testing.T) (*httptest.Server, *postgres.DB, *staff.Auth) {
 // collects what the page logs (Content-Security-Policy violations show there).
 func browser(t *testing.T) (context.Context, *consoleLog) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath()); err != nil {
-		t.Skipf("no Chromium at %s (set CHROMIUM): %v", chromiumPath(), err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath()),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
+	opts := testbrowser.Options(testbrowser.Require(t), t.TempDir())
 	logs := &consoleLog{}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(func(ev any) {
