@@ -30,7 +30,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	counts := httpserver.NewCountCache()
-	signer := db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
+	signer := db.NewSigner(postgres.SignerOptions{})
 	deps := httpserver.Deps{
 		Config: cfg, Logger: logger, DB: db, Counts: counts,
 		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer,

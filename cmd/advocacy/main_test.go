@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -25,16 +24,7 @@ import (
 
 var pkg *testdb.Package
 
-func TestMain(m *testing.M) {
-	var err error
-	if pkg, err = testdb.Setup("cmd_advocacy"); err != nil {
-		fmt.Fprintln(os.Stderr, "test database:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	pkg.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdb.Main(m, "cmd_advocacy", &pkg) }
 
 // advocacy runs the command in-process with only the given environment and
 // returns what it printed.

@@ -87,7 +87,7 @@ func startApp(t *testing.T) *app {
 	ts := httptest.NewUnstartedServer(nil) // listens on 127.0.0.1
 	base := "http://" + ts.Listener.Addr().String()
 	counts := httpserver.NewCountCache()
-	signer := db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
+	signer := db.NewSigner(postgres.SignerOptions{})
 	srv, err := httpserver.New(httpserver.Deps{
 		Config: config.Config{HTTPAddr: ts.Listener.Addr().String(), BaseURL: base, LogLevel: slog.LevelWarn},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Counts: counts,

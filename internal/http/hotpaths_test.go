@@ -35,7 +35,7 @@ func TestHotPathCachesKeepTheContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	counts := NewCountCache()
-	signer := db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
+	signer := db.NewSigner(postgres.SignerOptions{})
 	t.Cleanup(signer.Close)
 	srv, err := New(Deps{Config: config.Config{BaseURL: "http://localhost:8080"}, Logger: slog.New(slog.DiscardHandler),
 		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer, DB: db, Counts: counts})

@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -30,17 +29,7 @@ import (
 
 var pkgDB *testdb.Package
 
-func TestMain(m *testing.M) {
-	p, err := testdb.Setup("http")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "http tests need PostgreSQL:", err)
-		os.Exit(1)
-	}
-	pkgDB = p
-	code := m.Run()
-	p.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdb.Main(m, "http", &pkgDB) }
 
 // env is a running server: the real router over the real stores and signer.
 type env struct {
@@ -92,7 +81,7 @@ func start(t *testing.T, opts ...func(*envOptions)) *env {
 	}
 	logs := &lockedBuffer{}
 	counts := httpserver.NewCountCache()
-	signer := o.db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
+	signer := o.db.NewSigner(postgres.SignerOptions{})
 	deps := httpserver.Deps{
 		Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, nil)), DB: o.db, Counts: counts,
 		Campaigns: o.db.Campaigns(), Petitions: o.db.Petitions(), Signer: signer, Donations: o.db.Donations(),

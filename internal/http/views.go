@@ -91,8 +91,8 @@ type CountCache struct {
 	entries map[int64]cached[int64]
 }
 
-// NewCountCache returns an empty cache. Pass its Observe to the signer so
-// counts committed here are seen at once.
+// NewCountCache returns an empty cache. Every signature this instance takes
+// is observed in it (see sign), so counts committed here are seen at once.
 func NewCountCache() *CountCache { return &CountCache{entries: map[int64]cached[int64]{}} }
 
 // Observe records a count committed by this instance. Counts only grow

@@ -25,7 +25,6 @@ type Signer struct {
 	db       *DB
 	queue    chan *signRequest
 	maxBatch int
-	onCount  func(petitionID, count int64)
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
@@ -46,9 +45,6 @@ type SignerOptions struct {
 	// while the signatures that queue during a commit make the next batch
 	// larger. Measured in docs/performance.md.
 	Workers int
-	// OnCount, when set, is told every petition count a batch commits, so a
-	// cache can be kept fresh without reading the database.
-	OnCount func(petitionID, count int64)
 }
 
 type signRequest struct {
@@ -72,7 +68,7 @@ func (db *DB) NewSigner(opts SignerOptions) *Signer {
 		opts.Workers = 1
 	}
 	s := &Signer{db: db, queue: make(chan *signRequest, opts.MaxBatch*opts.Workers),
-		maxBatch: opts.MaxBatch, onCount: opts.OnCount}
+		maxBatch: opts.MaxBatch}
 	s.wg.Add(opts.Workers)
 	for range opts.Workers {
 		go s.work()
@@ -387,11 +383,6 @@ func (s *Signer) tryBatch(batch []*signRequest) ([]signOutcome, error) {
 	for _, st := range statuses {
 		if st.Open {
 			counts[batch[st.N].sig.PetitionID] = st.SignatureCount
-		}
-	}
-	if s.onCount != nil {
-		for id, n := range counts {
-			s.onCount(id, n)
 		}
 	}
 	byN := make(map[int]batchStatus, len(statuses))

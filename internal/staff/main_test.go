@@ -3,7 +3,6 @@ package staff_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 
@@ -16,17 +15,7 @@ import (
 
 var pkgDB *testdb.Package
 
-func TestMain(m *testing.M) {
-	p, err := testdb.Setup("staff")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "staff tests need PostgreSQL:", err)
-		os.Exit(1)
-	}
-	pkgDB = p
-	code := m.Run()
-	p.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdb.Main(m, "staff", &pkgDB) }
 
 // cheapPasswords keep the tests fast; the hashes they make still verify
 // like any other, since each hash carries its own parameters.

@@ -144,3 +144,18 @@ func withDatabase(raw, name string) (string, error) {
 	u.Path = "/" + name
 	return u.String(), nil
 }
+
+// Main is the whole TestMain of a package whose tests need only a database:
+// it sets up the package's database into *into, runs the tests, drops the
+// database and exits with the tests' status.
+func Main(m *testing.M, pkg string, into **Package) {
+	p, err := Setup(pkg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s tests need PostgreSQL: %v\n", pkg, err)
+		os.Exit(1)
+	}
+	*into = p
+	code := m.Run()
+	p.Close()
+	os.Exit(code)
+}

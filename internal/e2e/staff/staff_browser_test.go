@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -26,17 +25,7 @@ import (
 
 var pkgDB *testdb.Package
 
-func TestMain(m *testing.M) {
-	p, err := testdb.Setup("e2e_staff")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "browser tests need PostgreSQL:", err)
-		os.Exit(1)
-	}
-	pkgDB = p
-	code := m.Run()
-	p.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdb.Main(m, "e2e_staff", &pkgDB) }
 
 const password = "correct horse battery staple"
 
@@ -48,7 +37,7 @@ func serve(t *testing.T) (*httptest.Server, *postgres.DB, *staff.Auth) {
 	cfg := config.Config{DatabaseURL: pkgDB.URL, HTTPAddr: ts.Listener.Addr().String(),
 		BaseURL: "http://" + ts.Listener.Addr().String()}
 	counts := httpserver.NewCountCache()
-	signer := db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
+	signer := db.NewSigner(postgres.SignerOptions{})
 	authOpts := staff.AuthOptions{Passwords: staff.PasswordParams{Memory: 64, Iterations: 1, Threads: 1}}
 	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Counts: counts,
 		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer,

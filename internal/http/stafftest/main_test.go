@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -28,17 +27,7 @@ import (
 
 var pkgDB *testdb.Package
 
-func TestMain(m *testing.M) {
-	p, err := testdb.Setup("http_staff")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "staff HTTP tests need PostgreSQL:", err)
-		os.Exit(1)
-	}
-	pkgDB = p
-	code := m.Run()
-	p.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdb.Main(m, "http_staff", &pkgDB) }
 
 // cheapPasswords keep the tests fast; production uses the defaults.
 var cheapPasswords = staff.PasswordParams{Memory: 64, Iterations: 1, Threads: 1}
@@ -82,7 +71,7 @@ func start(t *testing.T, opts ...func(*options)) *env {
 	}
 	logs := &lockedBuffer{}
 	counts := httpserver.NewCountCache()
-	signer := o.db.NewSigner(postgres.SignerOptions{OnCount: counts.Observe})
+	signer := o.db.NewSigner(postgres.SignerOptions{})
 	authOpts := staff.AuthOptions{Passwords: cheapPasswords, Throttle: o.throttle}
 	srv, err := httpserver.New(httpserver.Deps{
 		Config: cfg, Logger: slog.New(slog.NewJSONHandler(logs, nil)), DB: o.db, Counts: counts,
