@@ -19,7 +19,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/demo"
 	"github.com/advocacy/advocacy/internal/postgres"
-	"github.com/advocacy/advocacy/internal/testdb"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 var pkg *testdb.Package

@@ -19,7 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/advocacy/advocacy/internal/benchsuite"
+	"github.com/advocacy/advocacy/internal/tooling/benchsuite"
 )
 
 func main() {

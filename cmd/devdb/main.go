@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/advocacy/advocacy/internal/config"
-	"github.com/advocacy/advocacy/internal/devdb"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/tooling/devdb"
 )
 
 const usage = `usage: devdb [-url URL] [-dir DIR] [url|stop]

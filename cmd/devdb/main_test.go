@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/advocacy/advocacy/internal/testdb"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 // The Makefile reads the URL from devdb's standard output: it must be the

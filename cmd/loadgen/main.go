@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/advocacy/advocacy/internal/loadgen"
+	"github.com/advocacy/advocacy/internal/tooling/loadgen"
 )
 
 func main() {

@@ -23,8 +23,8 @@ import (
 	"github.com/advocacy/advocacy/internal/demo"
 	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/postgres"
-	"github.com/advocacy/advocacy/internal/testbrowser"
-	"github.com/advocacy/advocacy/internal/testdb"
+	"github.com/advocacy/advocacy/internal/tooling/testbrowser"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 var pkgDB *testdb.Package

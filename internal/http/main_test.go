@@ -24,7 +24,7 @@ import (
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/stripe"
-	"github.com/advocacy/advocacy/internal/testdb"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 var pkgDB *testdb.Package

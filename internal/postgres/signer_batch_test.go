@@ -257,7 +257,7 @@ func TestBatchThatFailsBeforeCommitLosesNothingAcknowledgedAndCountsNothingTwice
 	f := newBatchFixture(t)
 	signer := f.db.NewSigner(postgres.SignerOptions{MaxBatch: 16})
 	var calls atomic.Int64
-	postgres.InjectBeforeCommit(signer, func(int) error {
+	postgres.SetBeforeCommit(signer, func(int) error {
 		if calls.Add(1)%3 == 0 {
 			return errors.New("injected failure before commit")
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/storage"
-	"github.com/advocacy/advocacy/internal/testdb"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 // nowhere is an address where no server listens.

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/advocacy/advocacy/internal/stripe/stripetest"
+	"github.com/advocacy/advocacy/internal/tooling/stripetest"
 )
 
 // mock is the stripe-mock these tests call; nil when it is not installed

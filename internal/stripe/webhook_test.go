@@ -8,7 +8,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/stripe"
-	"github.com/advocacy/advocacy/internal/stripe/stripetest"
+	"github.com/advocacy/advocacy/internal/tooling/stripetest"
 )
 
 const secret = "whsec_test_secret"

@@ -9,7 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/advocacy/advocacy/internal/demo"
-	"github.com/advocacy/advocacy/internal/testbrowser"
+	"github.com/advocacy/advocacy/internal/tooling/testbrowser"
 )
 
 // newBrowser starts a headless Chromium with its own profile. Requests to

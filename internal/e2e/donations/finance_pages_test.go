@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/advocacy/advocacy/internal/staff"
-	"github.com/advocacy/advocacy/internal/stripe/stripetest"
+	"github.com/advocacy/advocacy/internal/tooling/stripetest"
 )
 
 // Only admin and finance staff reach the finance routes: anonymous callers

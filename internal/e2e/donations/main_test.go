@@ -30,8 +30,8 @@ import (
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/stripe"
-	"github.com/advocacy/advocacy/internal/stripe/stripetest"
-	"github.com/advocacy/advocacy/internal/testdb"
+	"github.com/advocacy/advocacy/internal/tooling/stripetest"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 var (

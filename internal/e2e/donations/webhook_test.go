@@ -12,7 +12,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/demo"
 	"github.com/advocacy/advocacy/internal/donation"
-	"github.com/advocacy/advocacy/internal/stripe/stripetest"
+	"github.com/advocacy/advocacy/internal/tooling/stripetest"
 )
 
 // given is a donation made through the form, as Stripe knows it.

@@ -19,8 +19,8 @@ import (
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
-	"github.com/advocacy/advocacy/internal/testbrowser"
-	"github.com/advocacy/advocacy/internal/testdb"
+	"github.com/advocacy/advocacy/internal/tooling/testbrowser"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 var pkgDB *testdb.Package

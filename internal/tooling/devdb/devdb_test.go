@@ -17,7 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/advocacy/advocacy/internal/postgres"
-	"github.com/advocacy/advocacy/internal/testdb"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 // serverURL returns the tests' server URL for another database or user.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/advocacy/advocacy/internal/loadgen"
+	"github.com/advocacy/advocacy/internal/tooling/loadgen"
 )
 
 func TestGeneratedDatasetIsConsistentWithItsCountAndTallies(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package benchsuite runs the load benchmark suite: it builds the server,
 // starts real `advocacy serve` processes against a dedicated PostgreSQL
-// database on this machine, drives them with internal/loadgen, checks that
+// database on this machine, drives them with internal/tooling/loadgen, checks that
 // every count stayed exact, runs pgbench in the same run as a baseline, and
 // reports one table.
 package benchsuite
@@ -21,7 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/advocacy/advocacy/internal/demo"
-	"github.com/advocacy/advocacy/internal/loadgen"
+	"github.com/advocacy/advocacy/internal/tooling/loadgen"
 )
 
 // Steps of the suite, in the order they run.

@@ -3,7 +3,7 @@ package benchsuite
 import (
 	"testing"
 
-	"github.com/advocacy/advocacy/internal/testdb"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 var testPkg *testdb.Package

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/advocacy/advocacy/internal/loadgen"
+	"github.com/advocacy/advocacy/internal/tooling/loadgen"
 )
 
 // stepPgbench measures what PostgreSQL itself does on this machine, now:

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/advocacy/advocacy/internal/loadgen"
+	"github.com/advocacy/advocacy/internal/tooling/loadgen"
 )
 
 // trickleInterval paces the signatures made while the page is under load,

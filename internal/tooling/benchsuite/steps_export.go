@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/advocacy/advocacy/internal/loadgen"
+	"github.com/advocacy/advocacy/internal/tooling/loadgen"
 )
 
 // statsRequests is how many times each petition's statistics are read.
