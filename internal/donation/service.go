@@ -1,0 +1,140 @@
+package donation
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+)
+
+// Service runs the donation use cases: giving, reviewing, and applying what
+// the payment gateway reports. Pages, the JSON API and jobs call it alike.
+type Service struct {
+	store    Store
+	gateway  Gateway         // nil: donations are off
+	verifier WebhookVerifier // nil: webhooks cannot be verified
+	baseURL  string
+	logger   *slog.Logger
+	now      func() time.Time
+}
+
+// ServiceConfig is what a Service needs besides its store.
+type ServiceConfig struct {
+	// Gateway creates checkout sessions; nil switches donations off.
+	Gateway Gateway
+	// Verifier checks the gateway's webhooks; nil refuses them with
+	// ErrDisabled. It works without a Gateway, so refunds and disputes of
+	// earlier donations are still recorded after donations are switched off.
+	Verifier WebhookVerifier
+	// BaseURL is the site's public address, for the gateway's return links.
+	BaseURL string
+	Logger  *slog.Logger
+}
+
+// NewService returns a Service over store. store may be nil, which switches
+// donations and webhooks off.
+func NewService(store Store, cfg ServiceConfig) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Service{store: store, gateway: cfg.Gateway, verifier: cfg.Verifier, baseURL: cfg.BaseURL,
+		logger: cfg.Logger, now: time.Now}
+}
+
+// Enabled reports whether donations can be taken.
+func (s *Service) Enabled() bool { return s.store != nil && s.gateway != nil }
+
+// Store returns the store finance reads from.
+func (s *Service) Store() Store { return s.store }
+
+// DonateRequest is a donor's gift from a release page.
+type DonateRequest struct {
+	CampaignID    int64
+	CampaignTitle string
+	Currency      string // the campaign's
+	ReleaseID     int64
+	ReleaseSlug   string
+	Input         DonateInput // Input.Currency is set from Currency
+	// Supporter, when set, names a signature the donor has proven is theirs.
+	Supporter *Supporter
+}
+
+// Donate validates the gift, records it as pending, and asks the gateway for
+// a checkout page. It returns the URL to send the donor to.
+//
+// Returns ErrDisabled when donations are off, a valid.Errors naming each bad
+// field, and an error wrapping ErrGateway when the gateway fails (the
+// donation is then recorded as failed, so it does not wait as pending).
+func (s *Service) Donate(ctx context.Context, req DonateRequest) (checkoutURL string, err error) {
+	if !s.Enabled() {
+		return "", ErrDisabled
+	}
+	in := req.Input
+	in.Currency = req.Currency
+	amount, gift, err := in.Validate(s.now())
+	if err != nil {
+		return "", err
+	}
+	d, err := s.store.CreatePending(ctx, NewDonation{CampaignID: req.CampaignID, ReleaseID: &req.ReleaseID,
+		Amount: amount, Currency: req.Currency, GiftAid: gift, Supporter: req.Supporter})
+	if err != nil {
+		return "", fmt.Errorf("donate to campaign %d: %w", req.CampaignID, err)
+	}
+	checkout := CheckoutRequest{DonationID: d.ID, DonationNonce: d.CheckoutNonce, Amount: d.Amount, Currency: d.Currency,
+		Description:    "Donation: " + req.CampaignTitle,
+		SuccessURL:     s.baseURL + "/donations/thanks?session_id={CHECKOUT_SESSION_ID}",
+		CancelURL:      s.baseURL + "/donations/cancelled?release=" + url.QueryEscape(req.ReleaseSlug),
+		IdempotencyKey: d.IdempotencyKey()}
+	if d.SignatureID != nil {
+		checkout.CustomerEmail = d.DonorEmail // proven by the supporter's cookie
+	}
+	sessionID, checkoutURL, err := s.gateway.CreateCheckout(ctx, checkout)
+	if err != nil {
+		// Record it even if the donor has gone, so it does not wait as pending.
+		if ferr := s.store.CheckoutFailed(context.WithoutCancel(ctx), d.ID); ferr != nil {
+			s.logger.ErrorContext(ctx, "record failed checkout", "donation_id", d.ID, "err", ferr)
+		}
+		return "", fmt.Errorf("donation %d: %w", d.ID, err)
+	}
+	if err := s.store.AttachCheckoutSession(ctx, d.ID, sessionID); err != nil {
+		// The session's events still find the donation through its
+		// metadata; the donor should not be stopped from giving.
+		s.logger.ErrorContext(ctx, "attach checkout session", "donation_id", d.ID, "err", err)
+	}
+	return checkoutURL, nil
+}
+
+// Review records that actor reviewed donation id, with a note; the store
+// writes the audit log in the same transaction. Returns ErrNotFound for an
+// unknown id.
+func (s *Service) Review(ctx context.Context, actor Actor, id int64, note string) (Entry, error) {
+	if s.store == nil {
+		return Entry{}, ErrNotFound
+	}
+	return s.store.MarkReviewed(ctx, id, actor, note)
+}
+
+// ApplyWebhook verifies a webhook's signature on its raw payload, then
+// applies the event once, in one transaction with its effect on the
+// donation. A repeat changes nothing; an event for an unknown donation is
+// kept for finance.
+//
+// Returns ErrDisabled when webhooks cannot be verified, ErrBadSignature when
+// the signature does not match (or is too old), ErrBadEvent when a signed
+// body cannot be read, and ErrIgnoredEvent for an event type donations do
+// not use.
+func (s *Service) ApplyWebhook(ctx context.Context, payload []byte, signature string) (Event, ApplyResult, error) {
+	if s.verifier == nil || s.store == nil {
+		return Event{}, ApplyResult{}, ErrDisabled
+	}
+	ev, err := s.verifier.VerifyEvent(payload, signature)
+	if err != nil {
+		return Event{}, ApplyResult{}, err
+	}
+	res, err := s.store.ApplyEvent(ctx, ev)
+	if err != nil {
+		return ev, ApplyResult{}, fmt.Errorf("apply event %s: %w", ev.ID, err)
+	}
+	return ev, res, nil
+}
