@@ -10,11 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/advocacy/advocacy/internal/app"
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/demo"
-	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/postgres"
-	"github.com/advocacy/advocacy/internal/stripe"
 )
 
 // serve migrates, then serves until ctx ends (SIGTERM or interrupt). On the
@@ -29,30 +28,17 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err := db.MigrateUp(ctx); err != nil {
 		return err
 	}
-	counts := httpserver.NewCountCache()
-	signer := db.NewSigner(postgres.SignerOptions{})
-	deps := httpserver.Deps{
-		Config: cfg, Logger: logger, DB: db, Counts: counts,
-		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer,
-		Staff: db.Staff(), Desk: db.Desk(),
-		Donations: db.Donations(),
-	}
-	if err := wireStripe(cfg, logger, &deps); err != nil {
-		signer.Close()
-		return err
-	}
-	srv, err := httpserver.New(deps)
+	a, err := app.New(cfg, logger, db, app.Options{})
 	if err != nil {
-		signer.Close()
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		signer.Close()
+		a.Close()
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute, // CSV exports stream for a while
@@ -67,7 +53,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 
 	select {
 	case err := <-errc:
-		signer.Close()
+		a.Close()
 		return err
 	case <-ctx.Done():
 	}
@@ -75,37 +61,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err = hs.Shutdown(shutdownCtx)
-	signer.Close()
+	a.Close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	logger.Info("stopped")
-	return nil
-}
-
-// wireStripe gives deps a Stripe gateway when STRIPE_SECRET_KEY is set (else
-// donations stay off) and a webhook verifier when STRIPE_WEBHOOK_SECRET is.
-// The verifier does not need the key, so refunds and disputes of earlier
-// donations are still recorded after donations are switched off.
-func wireStripe(cfg config.Config, logger *slog.Logger, deps *httpserver.Deps) error {
-	if cfg.StripeSecretKey != "" {
-		g, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
-		if err != nil {
-			return err
-		}
-		deps.Gateway = g
-		if cfg.StripeWebhookSecret == "" {
-			logger.Warn("STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: " +
-				"donations will stay pending because Stripe's webhooks cannot be verified")
-		}
-	}
-	if cfg.StripeWebhookSecret != "" {
-		w, err := stripe.NewWebhooks(cfg.StripeWebhookSecret, 0)
-		if err != nil {
-			return err
-		}
-		deps.Webhooks = w
-	}
 	return nil
 }
 

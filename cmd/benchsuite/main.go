@@ -17,8 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/tooling/benchsuite"
 )
 
@@ -116,13 +115,13 @@ func dataset(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		spec.PetitionSlug = fmt.Sprintf("bench-%d-%d", spec.Signatures, time.Now().Unix())
 	}
 	spec.Progress = stderr
-	conn, err := pgx.Connect(ctx, dbURL)
+	db, err := postgres.Open(ctx, dbURL, postgres.Options{MaxOpenConns: 2})
 	if err != nil {
 		fmt.Fprintln(stderr, "dataset:", err)
 		return 1
 	}
-	defer conn.Close(context.Background())
-	d, err := benchsuite.GenerateDataset(ctx, conn, spec)
+	defer db.Close()
+	d, err := benchsuite.GenerateDataset(ctx, db, spec)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

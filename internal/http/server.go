@@ -1,21 +1,33 @@
-// Package http serves the public pages and the JSON API with gin. It is the
-// one place where domain errors become status codes.
+// Package http is the web layer's composition: it builds the gin router,
+// puts the shared middleware in front, and mounts each audience's package
+// beside the others. gin stays inside internal/http; what a route does is
+// said in the package of the audience it serves:
+//
+//   - site: the public pages and the sign and donate forms
+//   - api: the public JSON API
+//   - desk: the staff desk, its pages and the staff API
+//   - finance: donations for finance staff, pages and API
+//   - webhooks: incoming webhooks (Stripe)
+//
+// kit is the toolkit they share.
 package http
 
 import (
 	"context"
-	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/donation"
-	"github.com/advocacy/advocacy/internal/markdown"
+	"github.com/advocacy/advocacy/internal/http/api"
+	"github.com/advocacy/advocacy/internal/http/desk"
+	"github.com/advocacy/advocacy/internal/http/finance"
+	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/http/site"
+	"github.com/advocacy/advocacy/internal/http/webhooks"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
 )
@@ -25,73 +37,39 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Deps are what the server needs from the rest of the program.
+// Deps are what the server needs from the rest of the program (see
+// internal/app, which wires them).
 type Deps struct {
-	Config    config.Config
-	Logger    *slog.Logger
+	Config config.Config
+	Logger *slog.Logger
+	DB     Pinger
+	// Campaigns and Petitions are read on every page; Version changes when
+	// staff change what they hold (see internal/storecache).
 	Campaigns campaign.Store
 	Petitions petition.Store
-	Signer    petition.Signer
-	DB        Pinger
-	// Counts caches petition counts; nil makes a private one.
-	Counts *CountCache
+	Version   func() uint64
+	// Signing signs petitions, for the form and the API alike.
+	Signing *petition.Service
 	// Staff and Desk serve the staff pages and API under /admin and
 	// /api/v1/admin; without Staff those routes are not registered.
 	Staff     staff.Store
 	Desk      staff.Desk
 	StaffAuth staff.AuthOptions
-	// Donations stores donations. Gateway creates Stripe Checkout Sessions;
-	// without it (no STRIPE_SECRET_KEY) donations are off. Webhooks verifies
-	// Stripe's webhooks; without it (no STRIPE_WEBHOOK_SECRET) the webhook
-	// answers 503.
-	Donations donation.Store
-	Gateway   donation.Gateway
-	Webhooks  donation.WebhookVerifier
+	// Donations takes donations (when a gateway is configured), applies
+	// Stripe's webhooks and serves finance.
+	Donations *donation.Service
 }
 
-// Server holds the router and what its handlers share.
+// Server is the router with every route.
 type Server struct {
-	Deps
-	engine    *gin.Engine
-	pages     map[string]*template.Template
-	markdown  *markdown.Renderer
-	csrf      *csrf
-	signLimit *rateLimiter
-	countries []petition.Country
-	views     *ttlCache[string, releaseView]
-	consent   *ttlCache[struct{}, petition.Consent]
-	staffAuth *staff.Auth
-
-	supporters  *supporterCookies // nil when donations are off
-	donateLimit *rateLimiter
-
-	lookups   *signLookups
-	pageCache *pageCache
+	engine *gin.Engine
 }
 
 // New builds the router with every route and its middleware.
 func New(deps Deps) (*Server, error) {
-	if deps.Logger == nil {
-		deps.Logger = slog.Default()
-	}
-	pages, err := parsePages()
+	k, err := kit.New(deps.Config, deps.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("parse templates: %w", err)
-	}
-	s := &Server{
-		Deps:      deps,
-		pages:     pages,
-		markdown:  markdown.New(),
-		csrf:      newCSRF(deps.Config.SecureCookies()),
-		signLimit: newRateLimiter(deps.Config.SignRatePerMinute),
-		countries: petition.Countries(),
-		views:     newTTLCache[string, releaseView](viewTTL),
-		consent:   newTTLCache[struct{}, petition.Consent](time.Minute),
-		lookups:   newSignLookups(),
-		pageCache: newPageCache(),
-	}
-	if s.Counts == nil {
-		s.Counts = NewCountCache()
+		return nil, err
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -102,48 +80,47 @@ func New(deps Deps) (*Server, error) {
 	if err := r.SetTrustedProxies(deps.Config.TrustedProxies); err != nil {
 		return nil, err
 	}
-	r.Use(s.requestLog(), s.recoverPanic(), securityHeaders(), s.crossOrigin())
-	r.NoRoute(s.notFound)
-	r.NoMethod(s.methodNotAllowed)
+	r.Use(k.RequestLog(), k.RecoverPanic(), kit.SecurityHeaders(), k.CrossOrigin())
+	r.NoRoute(k.NotFound)
+	r.NoMethod(k.MethodNotAllowed)
 
-	r.GET("/healthz", s.healthz)
-	r.StaticFS("/static", staticFS())
-
-	r.GET("/", s.newsroomPage)
-	r.GET("/releases/:slug", s.releasePage)
-	r.POST("/releases/:slug/sign", s.limitBody(), s.signForm)
-	r.GET("/releases/:slug/thanks", s.thanksPage)
-	r.GET("/campaigns/:slug", s.campaignPage)
-
-	api := r.Group("/api/v1", s.limitBody())
-	api.GET("/campaigns/:slug", s.apiCampaign)
-	api.GET("/releases", s.apiReleases)
-	api.GET("/releases/:slug", s.apiRelease)
-	api.GET("/petitions/:id", s.apiPetition)
-	api.POST("/petitions/:id/signatures", s.apiSign)
-
-	if deps.Staff != nil {
-		if err := s.registerStaff(r); err != nil {
-			return nil, err
+	r.GET("/healthz", func(c *gin.Context) {
+		if deps.DB != nil {
+			if err := deps.DB.Ping(c.Request.Context()); err != nil {
+				k.APIError(c, err)
+				return
+			}
 		}
-	}
-	if err := s.registerDonations(r); err != nil {
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
+	r.StaticFS("/static", kit.StaticFS())
+
+	// The form and the API share one signing limit per address.
+	signLimit := kit.NewRateLimiter(deps.Config.SignRatePerMinute)
+	public, err := site.New(k, site.Deps{Campaigns: deps.Campaigns, Petitions: deps.Petitions,
+		Signing: deps.Signing, Donations: deps.Donations, Version: deps.Version, SignLimit: signLimit})
+	if err != nil {
 		return nil, err
 	}
+	public.Routes(r)
+	api.New(k, api.Deps{Campaigns: deps.Campaigns, Petitions: deps.Petitions, Signing: deps.Signing,
+		SignLimit: signLimit}).Routes(r.Group("/api/v1", k.LimitBody(kit.MaxBodyBytes)))
+	webhooks.New(k, deps.Donations).Routes(r)
 
-	s.engine = r
-	return s, nil
+	if deps.Staff != nil {
+		auth, err := staff.NewAuth(deps.Staff, deps.StaffAuth)
+		if err != nil {
+			return nil, err
+		}
+		guard := k.NewGuard(auth)
+		pages := r.Group("/admin", k.LimitBody(kit.MaxStaffBodyBytes))
+		staffAPI := r.Group("/api/v1/admin", k.LimitBody(kit.MaxStaffBodyBytes))
+		desk.New(k, guard, desk.Deps{Staff: deps.Staff, Desk: deps.Desk, Campaigns: deps.Campaigns,
+			Petitions: deps.Petitions, Donations: deps.Donations.Store(), Preview: public}).Routes(pages, staffAPI)
+		finance.New(k, guard, finance.Deps{Donations: deps.Donations, Desk: deps.Desk}).Routes(pages, staffAPI)
+	}
+	return &Server{engine: r}, nil
 }
 
 // Handler returns the server as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.engine }
-
-func (s *Server) healthz(c *gin.Context) {
-	if s.DB != nil {
-		if err := s.DB.Ping(c.Request.Context()); err != nil {
-			s.apiError(c, err)
-			return
-		}
-	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok"})
-}

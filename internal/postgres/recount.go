@@ -37,15 +37,9 @@ func (db *DB) Recount(ctx context.Context) ([]Drift, error) {
 	return drifts, nil
 }
 
-const expectedTalliesSQL = `
-SELECT dimension, key, count(*) AS signature_count FROM (
-    SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS key, 'day' AS dimension FROM signatures WHERE petition_id = @id
-    UNION ALL SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), 'hour' FROM signatures WHERE petition_id = @id
-    UNION ALL SELECT CASE WHEN source_release_id IS NOT NULL THEN 'release:' || source_release_id
-                          WHEN source_code <> '' THEN 'code:' || source_code ELSE 'direct' END, 'source'
-              FROM signatures WHERE petition_id = @id
-    UNION ALL SELECT country, 'country' FROM signatures WHERE petition_id = @id
-) x GROUP BY dimension, key`
+// expectedTalliesSQL is what petition @id's tallies should be, from its rows.
+var expectedTalliesSQL = tallySQL(`(SELECT petition_id, created_at, country, source_release_id, source_code
+    FROM signatures WHERE petition_id = @id)`)
 
 func (db *DB) recountPetition(ctx context.Context, id int64) (Drift, error) {
 	d := Drift{PetitionID: id}
@@ -109,8 +103,8 @@ func (db *DB) recountPetition(ctx context.Context, id int64) (Drift, error) {
 		if err := tx.Exec(`DELETE FROM signature_tallies WHERE petition_id = ?`, id).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO signature_tallies (petition_id, dimension, key, signature_count)
-			SELECT @id, dimension, key, signature_count FROM (`+expectedTalliesSQL+`) t`, map[string]any{"id": id}).Error
+		return tx.Exec(`INSERT INTO signature_tallies (petition_id, dimension, key, signature_count)`+expectedTalliesSQL,
+			map[string]any{"id": id}).Error
 	})
 	return d, err
 }

@@ -227,7 +227,7 @@ type batchRow struct {
 // READ COMMITTED an UPDATE works on the newest committed version of the row,
 // so a repeat whose original is committed by a concurrent batch while this
 // one waits on the unique index is answered with a count that includes it.
-const batchSQL = `
+var batchSQL = `
 WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
         n int, petition_id bigint, full_name text, email text, postcode text, country text,
@@ -246,7 +246,7 @@ WITH input AS (
     -- wait for each other in turn instead of deadlocking.
     ORDER BY petition_id, email
     ON CONFLICT (petition_id, email) DO NOTHING
-    RETURNING petition_id, email, country, source_release_id, source_code
+    RETURNING petition_id, email, created_at, country, source_release_id, source_code
 ), per AS (
     SELECT o.id AS petition_id, count(ins.petition_id) AS n
     FROM open o LEFT JOIN ins ON ins.petition_id = o.id
@@ -255,19 +255,7 @@ WITH input AS (
     UPDATE petition_counts c SET signature_count = c.signature_count + per.n, updated_at = now()
     FROM per WHERE c.petition_id = per.petition_id
     RETURNING c.petition_id, c.signature_count
-), tal AS (
-    INSERT INTO signature_tallies (petition_id, dimension, key, signature_count)
-    SELECT petition_id, dimension, key, count(*) FROM (
-        SELECT petition_id, 'day' AS dimension, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS key FROM ins
-        UNION ALL SELECT petition_id, 'hour', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24') FROM ins
-        UNION ALL SELECT petition_id, 'source',
-                         CASE WHEN source_release_id IS NOT NULL THEN 'release:' || source_release_id
-                              WHEN source_code <> '' THEN 'code:' || source_code ELSE 'direct' END FROM ins
-        UNION ALL SELECT petition_id, 'country', country FROM ins
-    ) x
-    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (petition_id, dimension, key)
-    DO UPDATE SET signature_count = signature_tallies.signature_count + EXCLUDED.signature_count
+), tal AS (` + addTalliesSQL("ins") + `
 )
 SELECT i.n, p.id IS NOT NULL AS found, o.id IS NOT NULL AS open, ins.email IS NOT NULL AS inserted,
        coalesce(cnt.signature_count, 0) AS signature_count
@@ -276,6 +264,36 @@ LEFT JOIN petitions p ON p.id = i.petition_id
 LEFT JOIN open o ON o.id = i.petition_id
 LEFT JOIN ins ON ins.petition_id = i.petition_id AND ins.email = i.email
 LEFT JOIN cnt ON cnt.petition_id = i.petition_id`
+
+// tallySQL is the one definition of the dashboard tallies, shared by the
+// signer, the recount and the dataset generator so that they can never
+// disagree on a key: the per-petition tally rows of the signatures in sigs, a
+// FROM item (a table, a CTE or a parenthesised query) with petition_id,
+// created_at, country, source_release_id and source_code. Each signature is
+// read once and counted in the four dimensions. Rows come in key order, so
+// concurrent upserts lock tally rows in one order and cannot deadlock.
+func tallySQL(sigs string) string {
+	return `
+SELECT sig.petition_id, t.dimension, t.key, count(*) AS signature_count
+FROM ` + sigs + ` AS sig
+CROSS JOIN LATERAL (VALUES
+    ('day', to_char(sig.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')),
+    ('hour', to_char(sig.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')),
+    ('source', CASE WHEN sig.source_release_id IS NOT NULL THEN 'release:' || sig.source_release_id
+                    WHEN sig.source_code <> '' THEN 'code:' || sig.source_code ELSE 'direct' END),
+    ('country', sig.country)
+) AS t (dimension, key)
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
+}
+
+// addTalliesSQL moves signature_tallies up by the tallies of the new
+// signatures in sigs (see tallySQL).
+func addTalliesSQL(sigs string) string {
+	return `
+INSERT INTO signature_tallies (petition_id, dimension, key, signature_count)` + tallySQL(sigs) + `
+ON CONFLICT (petition_id, dimension, key)
+DO UPDATE SET signature_count = signature_tallies.signature_count + EXCLUDED.signature_count`
+}
 
 // batchStatus is batchSQL's answer for one input row.
 type batchStatus struct {

@@ -6,48 +6,48 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/advocacy/advocacy/internal/tooling/loadgen"
 )
 
 func TestGeneratedDatasetIsConsistentWithItsCountAndTallies(t *testing.T) {
-	url, db := testPkg.Fresh(t)
+	_, db := testPkg.Fresh(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 
 	// Chunks that do not divide the total, to cover the last short one.
-	d, err := GenerateDataset(ctx, conn, DatasetSpec{CampaignSlug: "bench-scale", PetitionSlug: "bench-test", Signatures: 2500, ChunkSize: 1000})
+	d, err := GenerateDataset(ctx, db, DatasetSpec{CampaignSlug: "bench-scale", PetitionSlug: "bench-test", Signatures: 2500, ChunkSize: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	small, err := GenerateDataset(ctx, conn, DatasetSpec{CampaignSlug: "bench-scale", PetitionSlug: "bench-test-small", Signatures: 10})
+	small, err := GenerateDataset(ctx, db, DatasetSpec{CampaignSlug: "bench-scale", PetitionSlug: "bench-test-small", Signatures: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []Dataset{d, small} {
 		var count, rows int64
-		if err := conn.QueryRow(ctx, `SELECT (SELECT signature_count FROM petition_counts WHERE petition_id = $1), count(*)
+		if err := db.SQL().QueryRowContext(ctx, `SELECT (SELECT signature_count FROM petition_counts WHERE petition_id = $1), count(*)
 			FROM signatures WHERE petition_id = $1`, want.PetitionID).Scan(&count, &rows); err != nil {
 			t.Fatal(err)
 		}
 		if count != want.Signatures || rows != want.Signatures {
 			t.Errorf("petition %d: count %d, rows %d; want %d", want.PetitionID, count, rows, want.Signatures)
 		}
-		var perDimension []int64
-		rs, err := conn.Query(ctx, `SELECT sum(signature_count)::bigint FROM signature_tallies WHERE petition_id = $1
+		rs, err := db.SQL().QueryContext(ctx, `SELECT sum(signature_count)::bigint FROM signature_tallies WHERE petition_id = $1
 			GROUP BY dimension ORDER BY dimension`, want.PetitionID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		perDimension, err = pgx.CollectRows(rs, pgx.RowTo[int64])
-		if err != nil {
+		var perDimension []int64
+		for rs.Next() {
+			var n int64
+			if err := rs.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			perDimension = append(perDimension, n)
+		}
+		if err := rs.Err(); err != nil {
 			t.Fatal(err)
 		}
+		rs.Close()
 		if len(perDimension) != 4 {
 			t.Errorf("petition %d: tallies in %d dimensions, want 4", want.PetitionID, len(perDimension))
 		}
@@ -65,8 +65,8 @@ func TestGeneratedDatasetIsConsistentWithItsCountAndTallies(t *testing.T) {
 	if len(drifts) > 0 {
 		t.Errorf("recount found drift in generated data: %+v", drifts)
 	}
-	if _, err := GenerateDataset(ctx, conn, DatasetSpec{CampaignSlug: "bench-scale", PetitionSlug: "bench-test", Signatures: 1}); err == nil {
-		t.Error("generating into an existing petition succeeded; want an error")
+	if _, err := GenerateDataset(ctx, db, DatasetSpec{CampaignSlug: "bench-scale", PetitionSlug: "bench-test", Signatures: 1}); err == nil {
+		t.Error("generating into a petition that has signatures succeeded; want an error")
 	}
 }
 

@@ -399,10 +399,11 @@ func (r *runner) pageLagAfterLoad(ctx context.Context, servers ...*server) (map[
 	var since time.Time
 	shown := map[string]time.Time{}
 	for {
-		var n int64
-		if err := r.conn.QueryRow(ctx, `SELECT signature_count FROM petition_counts WHERE petition_id = $1`, r.petitionID).Scan(&n); err != nil {
+		counts, err := r.db.Petitions().SignatureCounts(ctx, []int64{r.petitionID})
+		if err != nil {
 			return nil, err
 		}
+		n := counts[r.petitionID]
 		now := time.Now()
 		if n != current {
 			current, since = n, now

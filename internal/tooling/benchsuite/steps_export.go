@@ -152,7 +152,7 @@ func (r *runner) stepExport(ctx context.Context) error {
 		return err
 	}
 	r.logf("   generating %d signatures", r.opts.ExportSignatures)
-	d, err := GenerateDataset(ctx, r.conn, DatasetSpec{CampaignSlug: "bench-export", PetitionSlug: "bench-export",
+	d, err := GenerateDataset(ctx, r.db, DatasetSpec{CampaignSlug: "bench-export", PetitionSlug: "bench-export",
 		Signatures: r.opts.ExportSignatures, Progress: r.opts.Log})
 	if err != nil {
 		return err

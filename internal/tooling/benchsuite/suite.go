@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/advocacy/advocacy/internal/demo"
+	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/tooling/loadgen"
 )
 
@@ -140,6 +141,7 @@ type runner struct {
 	dbURL  string
 	admin  string
 	conn   *pgx.Conn
+	db     *postgres.DB // for what the server's own store does: datasets, count reads
 	env    serverEnv
 
 	petitionID  int64
@@ -250,6 +252,9 @@ func (r *runner) setup(ctx context.Context) error {
 	if r.conn, err = pgx.Connect(ctx, r.dbURL); err != nil {
 		return fmt.Errorf("connect to %s: %w", r.opts.Database, err)
 	}
+	if r.db, err = postgres.Open(ctx, r.dbURL, postgres.Options{MaxOpenConns: 4}); err != nil {
+		return fmt.Errorf("open %s: %w", r.opts.Database, err)
+	}
 	r.releaseSlug = demo.ReleaseSlug
 	if err := r.conn.QueryRow(ctx, `SELECT id FROM petitions WHERE slug = $1`, demo.PetitionSlug).Scan(&r.petitionID); err != nil {
 		return fmt.Errorf("find the demo petition: %w", err)
@@ -275,6 +280,9 @@ func (r *runner) teardown() {
 	defer cancel()
 	if r.conn != nil {
 		r.conn.Close(ctx)
+	}
+	if r.db != nil {
+		r.db.Close()
 	}
 	if !r.opts.Keep && r.admin != "" {
 		if err := adminExec(ctx, r.admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{r.opts.Database}.Sanitize()+" WITH (FORCE)"); err != nil {

@@ -1,0 +1,118 @@
+// Package app wires the program together: the PostgreSQL stores, the caches
+// in front of them, the domain services, the Stripe adapter and the web
+// layer. `advocacy serve` runs what it builds, and so does every test that
+// needs the whole server, so tests exercise the wiring that production uses.
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/advocacy/advocacy/internal/config"
+	"github.com/advocacy/advocacy/internal/donation"
+	httpserver "github.com/advocacy/advocacy/internal/http"
+	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/storecache"
+	"github.com/advocacy/advocacy/internal/stripe"
+)
+
+// Options change what New builds, for tests and tools. The zero value is
+// what `advocacy serve` uses.
+type Options struct {
+	// StaffAuth tunes the staff sign-in (tests make passwords cheap to hash).
+	StaffAuth staff.AuthOptions
+	// Gateway, when set, replaces the Stripe gateway that STRIPE_SECRET_KEY
+	// would make (tests wrap the real one to see what it was asked).
+	Gateway donation.Gateway
+	// Signer, when set, is used instead of a new one (tests inject failures).
+	Signer *postgres.Signer
+}
+
+// App is the server, ready to serve.
+type App struct {
+	// Handler serves every route.
+	Handler http.Handler
+	// Signer commits signatures in batches; Close drains it.
+	Signer *postgres.Signer
+	// Stores are the caches in front of the database.
+	Stores *storecache.Stores
+	ownSigner bool
+}
+
+// New builds the server over db with cfg.
+func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) (*App, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	signer, own := opts.Signer, false
+	if signer == nil {
+		signer, own = db.NewSigner(postgres.SignerOptions{}), true
+	}
+	a := &App{Signer: signer, ownSigner: own}
+	fail := func(err error) (*App, error) {
+		a.Close()
+		return nil, err
+	}
+	stores := storecache.New(db.Campaigns(), db.Petitions(), signer, db.Desk())
+	a.Stores = stores
+	gateway, verifier, err := payments(cfg, logger, opts.Gateway)
+	if err != nil {
+		return fail(err)
+	}
+	campaigns := stores.Campaigns()
+	petitions := stores.Petitions()
+	srv, err := httpserver.New(httpserver.Deps{
+		Config: cfg, Logger: logger, DB: db,
+		Campaigns: campaigns, Petitions: petitions, Version: stores.Version,
+		Signing: petition.NewService(petitions, stores.Signer(), campaigns),
+		Staff:   db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
+		Donations: donation.NewService(db.Donations(), donation.ServiceConfig{
+			Gateway: gateway, Verifier: verifier, BaseURL: cfg.BaseURL, Logger: logger}),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	a.Handler = srv.Handler()
+	return a, nil
+}
+
+// Close commits every queued signature and stops the signer New made.
+func (a *App) Close() {
+	if a.ownSigner {
+		a.Signer.Close()
+	}
+}
+
+// payments returns a Stripe gateway when STRIPE_SECRET_KEY is set (else
+// donations stay off) and a webhook verifier when STRIPE_WEBHOOK_SECRET is.
+// The verifier does not need the key, so refunds and disputes of earlier
+// donations are still recorded after donations are switched off.
+func payments(cfg config.Config, logger *slog.Logger, override donation.Gateway) (donation.Gateway, donation.WebhookVerifier, error) {
+	var gateway donation.Gateway
+	var verifier donation.WebhookVerifier
+	if cfg.StripeSecretKey != "" {
+		gateway = override
+		if gateway == nil {
+			g, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
+			if err != nil {
+				return nil, nil, fmt.Errorf("stripe: %w", err)
+			}
+			gateway = g
+		}
+		if cfg.StripeWebhookSecret == "" {
+			logger.Warn("STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: " +
+				"donations will stay pending because Stripe's webhooks cannot be verified")
+		}
+	}
+	if cfg.StripeWebhookSecret != "" {
+		w, err := stripe.NewWebhooks(cfg.StripeWebhookSecret, 0)
+		if err != nil {
+			return nil, nil, fmt.Errorf("stripe webhooks: %w", err)
+		}
+		verifier = w
+	}
+	return gateway, verifier, nil
+}
