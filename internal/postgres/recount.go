@@ -38,8 +38,7 @@ func (db *DB) Recount(ctx context.Context) ([]Drift, error) {
 }
 
 // expectedTalliesSQL is what petition @id's tallies should be, from its rows.
-var expectedTalliesSQL = tallySQL(`(SELECT petition_id, created_at, country, source_release_id, source_code
-    FROM signatures WHERE petition_id = @id)`)
+var expectedTalliesSQL = tallySQL(`(SELECT * FROM signatures WHERE petition_id = @id)`)
 
 func (db *DB) recountPetition(ctx context.Context, id int64) (Drift, error) {
 	d := Drift{PetitionID: id}
