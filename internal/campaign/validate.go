@@ -87,7 +87,7 @@ func checkSlug(errs valid.Errors, slug string) {
 func checkText(errs valid.Errors, field, s string, min, max int) {
 	n := utf8.RuneCountInString(s)
 	switch {
-	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+	case !valid.Readable(s):
 		errs.Add(field, "This contains characters we cannot read.")
 	case n < min && min == 1:
 		errs.Add(field, "This cannot be empty.")

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/advocacy/advocacy/internal/valid"
@@ -77,7 +78,7 @@ func (in DonateInput) Validate(now time.Time) (int64, *GiftAid, error) {
 		DeclaredAt:        now.UTC(),
 	}
 	switch n := utf8.RuneCountInString(g.FullName); {
-	case !utf8.ValidString(in.GiftAidName) || strings.ContainsAny(g.FullName, "<>"):
+	case !utf8.ValidString(in.GiftAidName) || strings.ContainsAny(g.FullName, "<>") || strings.ContainsFunc(g.FullName, unicode.IsControl):
 		errs.Add("gift_aid_name", "Please use only letters and punctuation in your name.")
 	case n == 0:
 		errs.Add("gift_aid_name", "Gift Aid needs your full name.")
@@ -85,7 +86,7 @@ func (in DonateInput) Validate(now time.Time) (int64, *GiftAid, error) {
 		errs.Add("gift_aid_name", "Please shorten your name to 200 characters or fewer.")
 	}
 	switch n := utf8.RuneCountInString(g.HomeAddress); {
-	case !utf8.ValidString(in.GiftAidAddress) || strings.ContainsAny(g.HomeAddress, "<>"):
+	case !utf8.ValidString(in.GiftAidAddress) || strings.ContainsAny(g.HomeAddress, "<>") || strings.ContainsFunc(g.HomeAddress, unicode.IsControl):
 		errs.Add("gift_aid_address", "Please use only letters, numbers and punctuation in your address.")
 	case n == 0:
 		errs.Add("gift_aid_address", "Gift Aid needs your home address (at least the house name or number).")

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/url"
 	"time"
+
+	"github.com/advocacy/advocacy/internal/valid"
 )
 
 // Service runs the donation use cases: giving, reviewing, and applying what
@@ -111,6 +113,9 @@ func (s *Service) Donate(ctx context.Context, req DonateRequest) (checkoutURL st
 func (s *Service) Review(ctx context.Context, actor Actor, id int64, note string) (Entry, error) {
 	if s.store == nil {
 		return Entry{}, ErrNotFound
+	}
+	if !valid.Readable(note) {
+		return Entry{}, valid.Errors{"note": "The note contains characters we cannot read."}
 	}
 	return s.store.MarkReviewed(ctx, id, actor, note)
 }

@@ -40,7 +40,7 @@ func (p Petition) Validate() error {
 	text := func(field, s string, required bool, max int) {
 		n := utf8.RuneCountInString(s)
 		switch {
-		case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+		case !valid.Readable(s):
 			errs.Add(field, "This contains characters we cannot read.")
 		case required && n == 0:
 			errs.Add(field, "This cannot be empty.")

@@ -89,17 +89,44 @@ func (in SignInput) Validate() (Signature, error) {
 	return sig, nil
 }
 
-// ValidEmail reports whether s is a bare address (no display name) whose
-// domain has at least one dot.
+// ValidEmail reports whether s is a bare address (no display name) at a
+// host name that mail can be delivered to: at least two labels, each of
+// letters, digits and inner hyphens, and a top-level label that is not all
+// digits. Address literals (a@[127.0.0.1]) are refused.
 func ValidEmail(s string) bool {
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Name != "" || addr.Address != s {
 		return false
 	}
 	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
-	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") &&
-		!strings.HasSuffix(domain, ".") && !strings.Contains(domain, "..")
+	if at <= 0 {
+		return false
+	}
+	labels := strings.Split(s[at+1:], ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !validHostLabel(l) {
+			return false
+		}
+	}
+	return strings.ContainsFunc(labels[len(labels)-1], func(r rune) bool { return !unicode.IsDigit(r) })
+}
+
+// validHostLabel reports whether l is one label of a host name: 1 to 63
+// bytes of letters (any script, for internationalised names), digits and
+// hyphens, not starting or ending with a hyphen.
+func validHostLabel(l string) bool {
+	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for _, r := range l {
+		if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidCountry reports whether code is an assigned ISO 3166-1 alpha-2 country code.

@@ -63,6 +63,10 @@ func TestValidate(t *testing.T) {
 			want: &petition.Signature{FullName: "Ada Lovelace", Email: "ada.lovelace@example.org", Postcode: "SW1A 1AA", Country: "GB", ConsentUpdates: true}},
 		{name: "email plus tag", edit: func(in *petition.SignInput) { in.Email = "ada+petition@example.org" }},
 		{name: "email subdomain", edit: func(in *petition.SignInput) { in.Email = "ada@mail.example.org.uk" }},
+		{name: "email internationalised domain", edit: func(in *petition.SignInput) { in.Email = "ada@bücher.example" },
+			want: &petition.Signature{FullName: "Ada Lovelace", Email: "ada@bücher.example", Postcode: "SW1A 1AA", Country: "GB", ConsentUpdates: true}},
+		{name: "email hyphen inside domain", edit: func(in *petition.SignInput) { in.Email = "ada@my-org.example" },
+			want: &petition.Signature{FullName: "Ada Lovelace", Email: "ada@my-org.example", Postcode: "SW1A 1AA", Country: "GB", ConsentUpdates: true}},
 		{name: "email non-ascii local part", edit: func(in *petition.SignInput) { in.Email = "ÉMILE@example.org" },
 			want: &petition.Signature{FullName: "Ada Lovelace", Email: "émile@example.org", Postcode: "SW1A 1AA", Country: "GB", ConsentUpdates: true}},
 		{name: "email empty", edit: func(in *petition.SignInput) { in.Email = "" }, wantFields: []string{"email"}},
@@ -78,15 +82,24 @@ func TestValidate(t *testing.T) {
 		{name: "email no dot in domain", edit: func(in *petition.SignInput) { in.Email = "ada@localhost" }, wantFields: []string{"email"}},
 		{name: "email domain starts with dot", edit: func(in *petition.SignInput) { in.Email = "ada@.example.org" }, wantFields: []string{"email"}},
 		{name: "email domain ends with dot", edit: func(in *petition.SignInput) { in.Email = "ada@example.org." }, wantFields: []string{"email"}},
+		{name: "email address literal", edit: func(in *petition.SignInput) { in.Email = "a@[127.0.0.1]" }, wantFields: []string{"email"}},
+		{name: "email label starts with hyphen", edit: func(in *petition.SignInput) { in.Email = "a@-x.org" }, wantFields: []string{"email"}},
+		{name: "email label ends with hyphen", edit: func(in *petition.SignInput) { in.Email = "a@x-.org" }, wantFields: []string{"email"}},
+		{name: "email numeric top-level label", edit: func(in *petition.SignInput) { in.Email = "a@10.0.0.1" }, wantFields: []string{"email"}},
+		{name: "email underscore in domain", edit: func(in *petition.SignInput) { in.Email = "a@x_y.org" }, wantFields: []string{"email"}},
 		{name: "email double dot", edit: func(in *petition.SignInput) { in.Email = "ada@example..org" }, wantFields: []string{"email"}},
 		{name: "email inner space", edit: func(in *petition.SignInput) { in.Email = "ada lovelace@example.org" }, wantFields: []string{"email"}},
 		{name: "email NUL", edit: func(in *petition.SignInput) { in.Email = "ada\x00@example.org" }, wantFields: []string{"email"}},
 		{name: "email invalid utf-8", edit: func(in *petition.SignInput) { in.Email = "\xff@example.org" }, wantFields: []string{"email"}},
 		{name: "email 254 bytes", edit: func(in *petition.SignInput) {
-			in.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".org"
+			// Three labels of 61 bytes: a label may have at most 63.
+			in.Email = strings.Repeat("a", 64) + "@" + strings.Repeat(strings.Repeat("b", 61)+".", 3) + "org"
 		}},
+		{name: "email label of 64 bytes", edit: func(in *petition.SignInput) {
+			in.Email = "ada@" + strings.Repeat("b", 64) + ".org"
+		}, wantFields: []string{"email"}},
 		{name: "email 255 bytes", edit: func(in *petition.SignInput) {
-			in.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 186) + ".org"
+			in.Email = strings.Repeat("a", 64) + "@b" + strings.Repeat(strings.Repeat("b", 61)+".", 3) + "org"
 		}, wantFields: []string{"email"}},
 
 		// Country: an assigned ISO 3166-1 alpha-2 code.

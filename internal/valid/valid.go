@@ -5,6 +5,8 @@ package valid
 import (
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Errors maps a field name to a message a person can act on. A non-empty
@@ -40,4 +42,19 @@ func (e Errors) Error() string {
 		b.WriteString(" " + f + ": " + e[f] + ";")
 	}
 	return b.String()
+}
+
+// Readable reports whether s is text a person wrote: UTF-8, with no control
+// characters but tab, line feed and carriage return. NUL bytes and escape
+// sequences are refused wherever text is kept.
+func Readable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
 }

@@ -41,3 +41,24 @@ func TestErrors(t *testing.T) {
 		t.Errorf("valid.Errors lost when wrapped: %v", wrapped)
 	}
 }
+
+func TestReadable(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"Women's rights are human rights", true},
+		{"Two lines\nand a tab\there\r\n", true},
+		{"Siobhán Ñúñez — “quoted”", true},
+		{"", true},
+		{"NUL\x00byte", false},
+		{"\x1b[31mred", false},
+		{"bell\a", false},
+		{"next line\u0085", false},
+		{"\xff\xfeA", false},
+	} {
+		if got := valid.Readable(tc.s); got != tc.want {
+			t.Errorf("Readable(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
