@@ -80,7 +80,7 @@ func New(deps Deps) (*Server, error) {
 	if err := r.SetTrustedProxies(deps.Config.TrustedProxies); err != nil {
 		return nil, err
 	}
-	r.Use(k.RequestLog(), k.RecoverPanic(), kit.SecurityHeaders(), k.CrossOrigin())
+	r.Use(k.RequestLog(), k.RecoverPanic(), k.SecurityHeaders(), k.CrossOrigin(), k.RejectUnreadable())
 	r.NoRoute(k.NotFound)
 	r.NoMethod(k.MethodNotAllowed)
 

@@ -148,7 +148,18 @@ func translate(err error) error {
 	if isUnavailable(err) {
 		return fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
 	}
+	if isInvalidText(err) {
+		return fmt.Errorf("%w: %w", storage.ErrInvalidText, err)
+	}
 	return err
+}
+
+// isInvalidText reports text the database refused to store: 22021, a byte
+// sequence invalid in UTF-8 (a NUL byte among them), and 22P05, a character
+// with no equivalent in the database's encoding.
+func isInvalidText(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05")
 }
 
 func isUnavailable(err error) bool {

@@ -51,12 +51,15 @@ var ErrCSRF = NewError(http.StatusForbidden, CodeForbidden,
 	"Your form expired or was sent from another site. Please reload the page and try again.")
 
 // ParseForm reads a form body: 413 past the body limit, 400 when it is
-// malformed.
+// malformed or holds a NUL byte or bytes that are not UTF-8.
 func ParseForm(c *gin.Context) error {
 	err := c.Request.ParseForm()
 	var tooLarge *http.MaxBytesError
 	switch {
 	case err == nil:
+		if !readableValues(c.Request.PostForm) {
+			return errUnreadable
+		}
 		return nil
 	case errors.As(err, &tooLarge):
 		return NewError(http.StatusRequestEntityTooLarge, CodeTooLarge,

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -22,8 +23,9 @@ func RequireJSON(c *gin.Context) error {
 }
 
 // DecodeJSON reads one JSON object sent as application/json into v: 415
-// for another media type, 413 past the body limit, 400 for malformed JSON
-// or a field of the wrong type.
+// for another media type, 413 past the body limit, 400 for malformed JSON,
+// a field of the wrong type, bytes that are not UTF-8, a NUL byte in a
+// string, or a key given twice.
 func DecodeJSON(c *gin.Context, v any) error {
 	if err := RequireJSON(c); err != nil {
 		return err
@@ -41,6 +43,13 @@ func DecodeJSON(c *gin.Context, v any) error {
 	// though the decoder would take null as an empty object.
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
 		return NewError(http.StatusBadRequest, CodeBadRequest, "The body must be a JSON object.")
+	}
+	// The decoder would quietly turn bytes that are not UTF-8 into U+FFFD.
+	if !utf8.Valid(body) {
+		return errUnreadable
+	}
+	if err := checkJSONText(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {

@@ -95,6 +95,9 @@ func Classify(err error) (status int, detail ErrorDetail) {
 	case errors.Is(err, donation.ErrGateway):
 		return http.StatusServiceUnavailable, ErrorDetail{Code: CodeUnavailable,
 			Message: "Our payment provider is not answering. No money was taken; please try again shortly."}
+	case errors.Is(err, storage.ErrInvalidText), hasSQLState(err, "22021", "22P05"):
+		return http.StatusBadRequest, ErrorDetail{Code: CodeBadRequest,
+			Message: "The request holds characters we cannot read: a NUL byte, or text that is not UTF-8."}
 	case errors.Is(err, storage.ErrUnavailable):
 		return http.StatusServiceUnavailable, ErrorDetail{Code: CodeUnavailable,
 			Message: "The service is briefly unavailable. Please try again shortly."}
@@ -102,6 +105,22 @@ func Classify(err error) (status int, detail ErrorDetail) {
 		return http.StatusInternalServerError, ErrorDetail{Code: CodeInternal,
 			Message: "Something went wrong on our side. Please try again."}
 	}
+}
+
+// hasSQLState reports whether err carries one of the database's SQLSTATE
+// codes (as the PostgreSQL driver's errors do), whichever store let it
+// through untranslated.
+func hasSQLState(err error, codes ...string) bool {
+	var coded interface{ SQLState() string }
+	if !errors.As(err, &coded) {
+		return false
+	}
+	for _, c := range codes {
+		if coded.SQLState() == c {
+			return true
+		}
+	}
+	return false
 }
 
 // retryAfterSeconds is the wait suggested when the database is unavailable.

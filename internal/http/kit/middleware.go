@@ -68,10 +68,19 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"connect-src 'self'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'; " +
 	"base-uri 'none'; object-src 'none'"
 
-// SecurityHeaders sets the headers every answer carries.
-func SecurityHeaders() gin.HandlerFunc {
+// hstsMaxAge is a year: browsers that have seen the site over https keep
+// to https for that long.
+const hstsMaxAge = "max-age=31536000; includeSubDomains"
+
+// SecurityHeaders sets the headers every answer carries; over https (by
+// BASE_URL), Strict-Transport-Security too.
+func (k *Kit) SecurityHeaders() gin.HandlerFunc {
+	https := k.Config.SecureCookies()
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
+		if https {
+			h.Set("Strict-Transport-Security", hstsMaxAge)
+		}
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")

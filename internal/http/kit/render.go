@@ -97,13 +97,29 @@ func parsePages() (map[string]*template.Template, error) {
 	return out, nil
 }
 
-// StaticFS serves web/static.
+// StaticFS serves web/static, files only: a folder is not found rather
+// than listed.
 func StaticFS() http.FileSystem {
 	sub, err := fs.Sub(web.FS, "static")
 	if err != nil {
 		panic(err) // the directory is embedded at build time
 	}
-	return http.FS(sub)
+	return filesOnly{http.FS(sub)}
+}
+
+// filesOnly is a file system whose folders cannot be opened.
+type filesOnly struct{ http.FileSystem }
+
+func (f filesOnly) Open(name string) (http.File, error) {
+	file, err := f.FileSystem.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if info, err := file.Stat(); err != nil || info.IsDir() {
+		_ = file.Close()
+		return nil, fs.ErrNotExist
+	}
+	return file, nil
 }
 
 // Page is what every page template receives: its own data under .Data, plus
