@@ -35,7 +35,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		a.Close()
-		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+		return fmt.Errorf("listen on %s: %w (set HTTP_ADDR to serve on another address)", cfg.HTTPAddr, err)
 	}
 	hs := &http.Server{
 		Handler:           a.Handler,

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/advocacy/advocacy/internal/config"
@@ -42,10 +43,56 @@ func main() {
 // errUsage reports a command line that names no known command.
 var errUsage = errors.New("unknown command; run 'advocacy help'")
 
+// commandUsage is each command's own usage, printed for "advocacy CMD
+// --help" and when its arguments are wrong.
+var commandUsage = map[string]string{
+	"serve":   "usage: advocacy serve\n  migrate, then serve on HTTP_ADDR until SIGTERM; configuration from the environment (README.md)\n",
+	"migrate": "usage: advocacy migrate up|down|status\n  apply every pending migration, roll back the newest one, or list them\n",
+	"seed":    "usage: advocacy seed demo\n  load the demo campaign, release and petition (idempotent)\n",
+	"recount": "usage: advocacy recount\n  recompute every signature count from the rows and report drift\n",
+	"staff":   staffUsage,
+}
+
+// wantsHelp reports whether args ask for help rather than for work.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" || a == "help" {
+			return true
+		}
+	}
+	return false
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, usage)
 		return nil
+	}
+	cmdUsage, known := commandUsage[args[0]]
+	if !known {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	if wantsHelp(args[1:]) {
+		fmt.Fprint(stdout, cmdUsage)
+		return nil
+	}
+	// wrong prints the command's usage and says what is wrong with its
+	// arguments.
+	wrong := func(format string, a ...any) error {
+		fmt.Fprint(stderr, cmdUsage)
+		return fmt.Errorf(format, a...)
+	}
+	switch {
+	case args[0] == "serve" && len(args) > 1,
+		args[0] == "recount" && len(args) > 1:
+		return wrong("%s takes no arguments", args[0])
+	case args[0] == "migrate" && len(args) != 2:
+		return wrong("migrate needs one of up, down or status")
+	case args[0] == "migrate" && !slices.Contains([]string{"up", "down", "status"}, args[1]):
+		return wrong("migrate: unknown action %q (want up, down or status)", args[1])
+	case args[0] == "seed" && (len(args) != 2 || args[1] != "demo"):
+		return wrong("seed needs 'demo', the only data set there is")
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -53,20 +100,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	switch {
-	case args[0] == "serve" && len(args) == 1:
+	switch args[0] {
+	case "serve":
 		return serve(ctx, cfg, logger)
-	case args[0] == "migrate" && len(args) == 2:
+	case "migrate":
 		return migrate(ctx, cfg, args[1], stdout)
-	case args[0] == "seed" && len(args) == 2 && args[1] == "demo":
+	case "seed":
 		return seedDemo(ctx, cfg, stdout)
-	case args[0] == "recount" && len(args) == 1:
+	case "recount":
 		return recount(ctx, cfg, stdout)
-	case args[0] == "staff":
+	default: // staff
 		return staffCommand(ctx, cfg, args[1:], getenv, stdin, stdout, stderr)
 	}
-	fmt.Fprint(stderr, usage)
-	return errUsage
 }
 
 // openDB connects, creating the database first when it is missing, and

@@ -81,16 +81,50 @@ func TestHelp(t *testing.T) {
 }
 
 func TestUnknownCommand(t *testing.T) {
-	for _, args := range [][]string{
-		{"frobnicate"}, {"migrate"}, {"migrate", "up", "now"}, {"seed"}, {"seed", "production"},
-		{"recount", "everything"}, {"serve", "--now"}, {"Help"},
-	} {
+	for _, args := range [][]string{{"frobnicate"}, {"Help"}, {"serve-all"}} {
 		stdout, stderr, err := advocacy(t, nil, args...)
 		if !errors.Is(err, errUsage) {
 			t.Errorf("advocacy %v: err = %v, want errUsage", args, err)
 		}
 		if stdout != "" || stderr != usage {
 			t.Errorf("advocacy %v: stdout %q, stderr %q; want the usage on stderr", args, stdout, stderr)
+		}
+	}
+}
+
+// A known command with wrong arguments says what is wrong and shows that
+// command's own usage, never "unknown command".
+func TestWrongArguments(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"migrate"}, "migrate needs one of up, down or status"},
+		{[]string{"migrate", "up", "now"}, "migrate needs one of up, down or status"},
+		{[]string{"migrate", "sideways"}, `migrate: unknown action "sideways"`},
+		{[]string{"seed"}, "seed needs 'demo'"},
+		{[]string{"seed", "production"}, "seed needs 'demo'"},
+		{[]string{"recount", "everything"}, "recount takes no arguments"},
+		{[]string{"serve", "--now"}, "serve takes no arguments"},
+	} {
+		stdout, stderr, err := advocacy(t, nil, tc.args...)
+		if err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("advocacy %v: err = %v, want one that says %q", tc.args, err, tc.says)
+		}
+		if stdout != "" || stderr != commandUsage[tc.args[0]] {
+			t.Errorf("advocacy %v: stdout %q, stderr %q; want the command's usage on stderr", tc.args, stdout, stderr)
+		}
+	}
+}
+
+// "advocacy CMD --help" prints that command's usage and succeeds, without
+// reading the configuration.
+func TestCommandHelp(t *testing.T) {
+	for _, args := range [][]string{{"serve", "--help"}, {"migrate", "-h"}, {"seed", "help"},
+		{"recount", "--help"}, {"staff", "--help"}, {"staff", "add", "-h"}} {
+		stdout, stderr, err := advocacy(t, map[string]string{"LOG_LEVEL": "loud"}, args...)
+		if err != nil || stdout != commandUsage[args[0]] || stderr != "" {
+			t.Errorf("advocacy %v: err %v, stdout %q, stderr %q; want %s's usage on stdout", args, err, stdout, stderr, args[0])
 		}
 	}
 }

@@ -45,7 +45,7 @@ func staffCommand(ctx context.Context, cfg config.Config, args []string, getenv 
 	name := fs.String("name", "", "what the token is for")
 	id := fs.String("id", "", "the token's id")
 	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+		return fmt.Errorf("staff %s: %w", args[0], err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprint(stderr, staffUsage)
@@ -68,10 +68,13 @@ func staffCommand(ctx context.Context, cfg config.Config, args []string, getenv 
 
 	switch args[0] {
 	case "add":
-		r, err := staff.ParseRole(*role)
-		if err != nil || *email == "" {
+		if *email == "" || *role == "" {
 			fmt.Fprint(stderr, staffUsage)
-			return explain(err, "staff add needs --email and --role")
+			return errors.New("staff add needs --email and --role")
+		}
+		r, err := staff.ParseRole(*role)
+		if err != nil {
+			return fmt.Errorf("staff add: --role %q is not one of admin, campaigner or finance", *role)
 		}
 		password, err := readPassword(getenv, stdin)
 		if err != nil {
@@ -83,9 +86,9 @@ func staffCommand(ctx context.Context, cfg config.Config, args []string, getenv 
 		}
 		fmt.Fprintf(stdout, "created staff account %d: %s (%s)\n", m.ID, m.Email, m.Role)
 	case "password":
-		m, err := store.MemberByEmail(ctx, *email)
+		m, err := memberByEmail(ctx, store, "staff password", *email)
 		if err != nil {
-			return fmt.Errorf("staff password: no account with that email: %w", err)
+			return err
 		}
 		password, err := readPassword(getenv, stdin)
 		if err != nil {
@@ -96,9 +99,9 @@ func staffCommand(ctx context.Context, cfg config.Config, args []string, getenv 
 		}
 		fmt.Fprintf(stdout, "password of %s changed; its sessions have ended\n", m.Email)
 	case "token":
-		m, err := store.MemberByEmail(ctx, *email)
+		m, err := memberByEmail(ctx, store, "staff token", *email)
 		if err != nil {
-			return fmt.Errorf("staff token: no account with that email: %w", err)
+			return err
 		}
 		secret, t, err := auth.IssueToken(ctx, cli, m.ID, *name)
 		if err != nil {
@@ -135,6 +138,22 @@ func staffCommand(ctx context.Context, cfg config.Config, args []string, getenv 
 		return errUsage
 	}
 	return nil
+}
+
+// memberByEmail finds the account a command names, saying plainly when
+// there is none.
+func memberByEmail(ctx context.Context, store staff.Store, what, email string) (staff.Member, error) {
+	if email == "" {
+		return staff.Member{}, fmt.Errorf("%s needs --email", what)
+	}
+	m, err := store.MemberByEmail(ctx, email)
+	if errors.Is(err, staff.ErrNotFound) {
+		return staff.Member{}, fmt.Errorf("%s: no staff account has the email %s ('advocacy staff list' shows them)", what, email)
+	}
+	if err != nil {
+		return staff.Member{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return m, nil
 }
 
 // readPassword takes the password from ADVOCACY_PASSWORD, or else the first

@@ -54,8 +54,9 @@ func TestStaffCommands(t *testing.T) {
 	if _, err := cli.run(nil, "", "add", "--email", "a@example.org", "--role", "admin"); err == nil {
 		t.Error("no password at all was accepted")
 	}
-	if _, err := cli.run(nil, pw+"\n", "add", "--email", "a@example.org", "--role", "boss"); err == nil {
-		t.Error("an unknown role was accepted")
+	if _, err := cli.run(nil, pw+"\n", "add", "--email", "a@example.org", "--role", "boss"); err == nil ||
+		!strings.Contains(err.Error(), `--role "boss" is not one of admin, campaigner or finance`) {
+		t.Errorf("an unknown role: err = %v, want one naming the role", err)
 	}
 	out, err := cli.run(map[string]string{"ADVOCACY_PASSWORD": pw}, "", "add", "--email", "Admin@Example.org", "--role", "admin")
 	if err != nil || !strings.Contains(out, "admin@example.org (admin)") {
@@ -68,6 +69,10 @@ func TestStaffCommands(t *testing.T) {
 		t.Error("a second account with one email was accepted")
 	}
 
+	if _, err := cli.run(nil, "", "token", "--email", "nobody@example.org"); err == nil ||
+		err.Error() != "staff token: no staff account has the email nobody@example.org ('advocacy staff list' shows them)" {
+		t.Errorf("a token for an unknown email: err = %v, want a plain 'no staff account' message", err)
+	}
 	out, err = cli.run(nil, "", "token", "--email", "camp@example.org", "--name", "CRM")
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ const (
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		HTTPAddr:          or(getenv("HTTP_ADDR"), DefaultHTTPAddr),
-		BaseURL:           strings.TrimRight(or(getenv("BASE_URL"), DefaultBaseURL), "/"),
+		BaseURL:           strings.TrimRight(or(getenv("BASE_URL"), baseURLFor(getenv("HTTP_ADDR"))), "/"),
 		StripeAPIBase:     getenv("STRIPE_API_BASE"),
 		SignRatePerMinute: DefaultSignRatePerMinute,
 	}
@@ -86,6 +86,21 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("BASE_URL: %q is not an http(s) URL", c.BaseURL)
 	}
 	return c, nil
+}
+
+// baseURLFor is the default BASE_URL: the address the server listens on
+// when HTTP_ADDR is set (with a wildcard host read as localhost), else
+// DefaultBaseURL. Links in emails and in what commands print then point
+// where the server really is.
+func baseURLFor(httpAddr string) string {
+	host, port, err := net.SplitHostPort(httpAddr)
+	if httpAddr == "" || err != nil || port == "" {
+		return DefaultBaseURL
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // DonationsEnabled reports whether a Stripe key is configured.

@@ -159,3 +159,28 @@ func TestSettings(t *testing.T) {
 		}
 	}
 }
+
+// Without BASE_URL, links point where the server listens.
+func TestBaseURLFollowsHTTPAddr(t *testing.T) {
+	for _, tc := range []struct{ addr, want string }{
+		{"", "http://localhost:8080"},
+		{"127.0.0.1:9090", "http://127.0.0.1:9090"},
+		{"0.0.0.0:8081", "http://localhost:8081"},
+		{":8082", "http://localhost:8082"},
+		{"[::]:8083", "http://localhost:8083"},
+		{"[::1]:8084", "http://[::1]:8084"},
+		{"act.example.org:80", "http://act.example.org:80"},
+	} {
+		c, err := config.Load(env(map[string]string{"HTTP_ADDR": tc.addr}))
+		if err != nil {
+			t.Fatalf("HTTP_ADDR %q: %v", tc.addr, err)
+		}
+		if c.BaseURL != tc.want {
+			t.Errorf("HTTP_ADDR %q: BASE_URL %q, want %q", tc.addr, c.BaseURL, tc.want)
+		}
+	}
+	c, err := config.Load(env(map[string]string{"HTTP_ADDR": "0.0.0.0:8081", "BASE_URL": "https://act.example.org"}))
+	if err != nil || c.BaseURL != "https://act.example.org" {
+		t.Errorf("BASE_URL set: %q, %v; want it to win over HTTP_ADDR", c.BaseURL, err)
+	}
+}
