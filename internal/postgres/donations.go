@@ -140,7 +140,7 @@ type stripeEventRow struct {
 	EventID           string
 	Type              string
 	Created           time.Time
-	Payload           string `gorm:"type:jsonb"`
+	Payload           []byte // the event as received, any bytes
 	Kind              string
 	PaymentStatus     string
 	AmountRefunded    int64
@@ -157,17 +157,29 @@ type stripeEventRow struct {
 
 func (stripeEventRow) TableName() string { return "stripe_events" }
 
+// readablePayload is a stored event as JSON that can be shown and sent on:
+// the bytes as received when they are JSON in UTF-8 (nearly always), else
+// their readable text as one JSON string. The stored bytes stay as they
+// were.
+func readablePayload(raw []byte) json.RawMessage {
+	if utf8.Valid(raw) && json.Valid(raw) {
+		return json.RawMessage(raw)
+	}
+	s, _ := json.Marshal(strings.ToValidUTF8(string(raw), "\uFFFD"))
+	return json.RawMessage(s)
+}
+
 func (r stripeEventRow) domain() donation.StoredEvent {
 	return donation.StoredEvent{ID: r.ID, EventID: r.EventID, Type: r.Type, Created: r.Created.UTC(),
 		ReceivedAt: r.ReceivedAt.UTC(), ProcessedAt: utc(r.ProcessedAt), DonationID: r.DonationID,
-		Payload: json.RawMessage(r.Payload)}
+		Payload: readablePayload(r.Payload)}
 }
 
 // event rebuilds the domain event a stored row recorded.
 func (r stripeEventRow) event() donation.Event {
 	e := donation.Event{ID: r.EventID, Type: r.Type, Kind: donation.EventKind(r.Kind), Created: r.Created.UTC(),
 		PaymentStatus: r.PaymentStatus, AmountRefunded: r.AmountRefunded, FullyRefunded: r.FullyRefunded,
-		AmountDisputed: r.AmountDisputed, Payload: json.RawMessage(r.Payload),
+		AmountDisputed: r.AmountDisputed, Payload: readablePayload(r.Payload),
 		Ref: donation.Ref{CheckoutSessionID: r.CheckoutSessionID, PaymentIntentID: r.PaymentIntentID, ChargeID: r.ChargeID}}
 	if r.RefDonationID != nil {
 		e.Ref.DonationID = *r.RefDonationID
@@ -331,7 +343,7 @@ func (s *DonationStore) ApplyEvent(ctx context.Context, e donation.Event) (donat
 func (s *DonationStore) applyEvent(ctx context.Context, e donation.Event) (donation.ApplyResult, error) {
 	var res donation.ApplyResult
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ev := stripeEventRow{EventID: e.ID, Type: e.Type, Created: e.Created.UTC(), Payload: string(e.Payload),
+		ev := stripeEventRow{EventID: e.ID, Type: e.Type, Created: e.Created.UTC(), Payload: []byte(e.Payload),
 			Kind: string(e.Kind), PaymentStatus: e.PaymentStatus, AmountRefunded: e.AmountRefunded,
 			FullyRefunded: e.FullyRefunded, AmountDisputed: e.AmountDisputed,
 			CheckoutSessionID: e.Ref.CheckoutSessionID, PaymentIntentID: e.Ref.PaymentIntentID, ChargeID: e.Ref.ChargeID}
@@ -339,7 +351,7 @@ func (s *DonationStore) applyEvent(ctx context.Context, e donation.Event) (donat
 			ev.RefDonationID = &e.Ref.DonationID
 		}
 		if len(e.Payload) == 0 {
-			ev.Payload = "{}"
+			ev.Payload = []byte("{}")
 		}
 		ins := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_id"}}, DoNothing: true}).Create(&ev)
 		if ins.Error != nil {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/donation"
@@ -723,5 +724,32 @@ func TestMarkReviewedIsAudited(t *testing.T) {
 	var fields valid.Errors
 	if _, err := f.store.MarkReviewed(ctx, d.ID, actor, strings.Repeat("x", 2001)); !errors.As(err, &fields) || fields["note"] == "" {
 		t.Errorf("long note: %v", err)
+	}
+}
+
+// An event is kept as the bytes Stripe sent, even those jsonb and text
+// refuse ("\u0000", bytes that are not UTF-8), and still applied; finance
+// reads it back as JSON it can show.
+func TestEventWithUnstorableTextIsKeptAndApplied(t *testing.T) {
+	f := newFixture(t)
+	d := f.create(t, f.gbp, 1500, nil)
+	e := completedEv(d, "paid", "pi_bytes", day(3))
+	e.Payload = json.RawMessage("{\"object\":\"event\",\"name\":\"a\\u0000b \xff\xfe\"}")
+	if res := f.apply(t, e); res.DonationID != d.ID || res.Status != donation.StatusPaid {
+		t.Fatalf("apply: %+v", res)
+	}
+	var raw []byte
+	if err := f.db.SQL().QueryRowContext(t.Context(), "SELECT payload FROM stripe_events WHERE event_id = $1", e.ID).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if string(raw) != string(e.Payload) {
+		t.Errorf("stored %q, want the bytes as received %q", raw, e.Payload)
+	}
+	_, events := f.get(t, d.ID)
+	if len(events) != 1 || !json.Valid(events[0].Payload) || !utf8.Valid(events[0].Payload) {
+		t.Fatalf("read back %q: want one event as valid JSON in UTF-8", events[0].Payload)
+	}
+	if _, err := json.Marshal(events[0]); err != nil {
+		t.Errorf("the event cannot be sent on as JSON: %v", err)
 	}
 }

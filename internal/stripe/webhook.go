@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	stripego "github.com/stripe/stripe-go/v76"
@@ -119,7 +120,20 @@ func (w *Webhooks) VerifyEvent(payload []byte, signature string) (donation.Event
 			out.DonorEmail, out.DonorName = cd.Email, cd.Name
 		}
 	}
-	return out, nil
+	return cleanEvent(out), nil
+}
+
+// cleanEvent makes the text an event carries storable: a signed event may
+// still hold "\u0000" or bytes that are not UTF-8 in its strings, which the
+// database's text columns refuse. What the donation state machine reads
+// (ids, status, amounts) survives; only those bytes go. The raw payload is
+// kept as received.
+func cleanEvent(e donation.Event) donation.Event {
+	for _, s := range []*string{&e.ID, &e.Type, &e.PaymentStatus, &e.DonorEmail, &e.DonorName, &e.Ref.Nonce,
+		&e.Ref.CheckoutSessionID, &e.Ref.PaymentIntentID, &e.Ref.ChargeID} {
+		*s = strings.ToValidUTF8(strings.ReplaceAll(*s, "\x00", ""), "\uFFFD")
+	}
+	return e
 }
 
 func refFromMetadata(m map[string]string) donation.Ref {
