@@ -47,7 +47,7 @@ var unsafeName = regexp.MustCompile(`[^a-z0-9_]+`)
 
 // Setup creates and migrates the package's database. Call it from TestMain
 // and Close it when m.Run returns.
-func Setup(pkg string) (*Package, error) {
+func Setup(pkg string) (_ *Package, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	admin, err := withDatabase(ServerURL(), "postgres")
@@ -62,6 +62,12 @@ func Setup(pkg string) (*Package, error) {
 	if err := exec(ctx, admin, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return nil, err
 	}
+	// From here on a failure must not leave the database behind.
+	defer func() {
+		if err != nil {
+			p.Close()
+		}
+	}()
 	if p.URL, err = withDatabase(ServerURL(), name); err != nil {
 		return nil, err
 	}
@@ -69,8 +75,9 @@ func Setup(pkg string) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	if err := db.MigrateUp(ctx); err != nil {
+	err = db.MigrateUp(ctx)
+	db.Close()
+	if err != nil {
 		return nil, err
 	}
 	return p, nil
