@@ -3,8 +3,6 @@ package e2estaff
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -14,11 +12,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/advocacy/advocacy/internal/campaign"
-	"github.com/advocacy/advocacy/internal/config"
-	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 	"github.com/advocacy/advocacy/internal/tooling/testbrowser"
 	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
@@ -30,32 +27,16 @@ func TestMain(m *testing.M) { testdb.Main(m, "e2e_staff", &pkgDB) }
 const password = "correct horse battery staple"
 
 // serve starts the application on 127.0.0.1 over the package database.
-func serve(t *testing.T) (*httptest.Server, *postgres.DB, *staff.Auth) {
+func serve(t *testing.T) (*apptest.Server, *postgres.DB, *staff.Auth) {
 	t.Helper()
-	db := pkgDB.Open(t)
-	ts := httptest.NewUnstartedServer(nil)
-	cfg := config.Config{DatabaseURL: pkgDB.URL, HTTPAddr: ts.Listener.Addr().String(),
-		BaseURL: "http://" + ts.Listener.Addr().String()}
-	counts := httpserver.NewCountCache()
-	signer := db.NewSigner(postgres.SignerOptions{})
-	authOpts := staff.AuthOptions{Passwords: staff.PasswordParams{Memory: 64, Iterations: 1, Threads: 1}}
-	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Counts: counts,
-		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer,
-		Staff: db.Staff(), Desk: db.Desk(), StaffAuth: authOpts})
+	// A database of its own, so that repeated runs (-count) start afresh.
+	_, db := pkgDB.Fresh(t)
+	srv := apptest.Start(t, db, apptest.Options{})
+	auth, err := staff.NewAuth(db.Staff(), staff.AuthOptions{Passwords: apptest.CheapPasswords})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.Config.Handler = srv.Handler()
-	ts.Start()
-	t.Cleanup(func() {
-		ts.Close()
-		signer.Close()
-	})
-	auth, err := staff.NewAuth(db.Staff(), authOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts, db, auth
+	return srv, db, auth
 }
 
 // browser starts a headless Chromium with its own throwaway profile and
@@ -124,45 +105,53 @@ func TestCampaignerPublishesAReleaseAndReadsTheDashboard(t *testing.T) {
 	}
 
 	b, console := browser(t)
+	// Each step that leaves the page waits for the next page to load
+	// (RunResponse) before looking at it, so nothing is read from the page
+	// being left.
+	navigate := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		res, err := chromedp.RunResponse(b, steps...)
+		if err != nil {
+			t.Fatalf("%s: %v\nconsole:\n%s", what, err, console)
+		}
+		if res.Status != 200 {
+			t.Fatalf("%s: the page loaded with status %d", what, res.Status)
+		}
+	}
+	// Asking for the desk sends a stranger to the login form.
+	navigate("open the desk", chromedp.Navigate(ts.URL+"/admin/releases/new"))
 	err = chromedp.Do(b,
-		// Asking for the desk sends a stranger to the login form.
-		chromedp.Navigate(ts.URL+"/admin/releases/new"),
 		chromedp.WaitVisible(chromedp.CSS(`#password`)),
 		chromedp.SendKeys(chromedp.CSS(`#email`), m.Email),
 		chromedp.SendKeys(chromedp.CSS(`#password`), password),
-		chromedp.Submit(chromedp.CSS(`#password`)),
-		// Logged in, back where they were going.
-		chromedp.WaitVisible(chromedp.CSS(`#body`)),
 	)
 	if err != nil {
-		t.Fatalf("log in: %v\nconsole:\n%s", err, console)
+		t.Fatalf("fill in the login form: %v\nconsole:\n%s", err, console)
 	}
+	// Logged in, back where they were going.
+	navigate("log in", chromedp.Submit(chromedp.CSS(`#password`)))
 	heading := text(t, b, `h1`)
 	err = chromedp.Do(b,
+		chromedp.WaitVisible(chromedp.CSS(`#body`)),
 		chromedp.SetValue(chromedp.CSS(`#campaign_id`), fmt.Sprint(camp.ID)),
 		chromedp.SendKeys(chromedp.CSS(`#title`), "The convention, at last"),
 		chromedp.SendKeys(chromedp.CSS(`#slug`), "the-convention-at-last"),
 		chromedp.SendKeys(chromedp.CSS(`#summary`), "Ratification day."),
 		chromedp.SendKeys(chromedp.CSS(`#body`), "Women's rights's words, *exactly* as typed."),
-		chromedp.Submit(chromedp.CSS(`#body`)),
-		chromedp.WaitVisible(chromedp.CSS(`#publish`)),
-		chromedp.Click(chromedp.CSS(`#publish`)),
-		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
 	)
 	if err != nil {
-		t.Fatalf("write and publish: %v\nconsole:\n%s", err, console)
+		t.Fatalf("write the release: %v\nconsole:\n%s", err, console)
+	}
+	navigate("save the draft", chromedp.Submit(chromedp.CSS(`#body`)))
+	navigate("publish", chromedp.Click(chromedp.CSS(`#publish`)))
+	if err := chromedp.Do(b, chromedp.WaitVisible(chromedp.CSS(`.notice`))); err != nil {
+		t.Fatalf("the notice after publishing: %v\nconsole:\n%s", err, console)
 	}
 	if notice := text(t, b, `.notice`); heading != "New release" || !strings.HasPrefix(notice, "Published") {
 		t.Errorf("heading %q, notice %q", heading, notice)
 	}
 
-	err = chromedp.Do(b,
-		chromedp.Navigate(ts.URL+"/releases/the-convention-at-last"),
-		chromedp.WaitVisible(chromedp.CSS(`article.release h1`)),
-	)
-	if err != nil {
-		t.Fatalf("public page: %v", err)
-	}
+	navigate("public page", chromedp.Navigate(ts.URL+"/releases/the-convention-at-last"))
 	title, campaignLink := text(t, b, `article.release h1`), text(t, b, `article.release .meta a`)
 	body, err := chromedp.Run(b, chromedp.InnerHTML(chromedp.CSS(`article.release .body`)))
 	if err != nil {
@@ -182,11 +171,8 @@ func TestCampaignerPublishesAReleaseAndReadsTheDashboard(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = chromedp.Do(b,
-		chromedp.Navigate(fmt.Sprintf("%s/admin/petitions/%d", ts.URL, pet.ID)),
-		chromedp.WaitVisible(chromedp.CSS(`#per-day svg rect.bar`)),
-	)
-	if err != nil {
+	navigate("dashboard", chromedp.Navigate(fmt.Sprintf("%s/admin/petitions/%d", ts.URL, pet.ID)))
+	if err := chromedp.Do(b, chromedp.WaitVisible(chromedp.CSS(`#per-day svg rect.bar`))); err != nil {
 		t.Fatalf("dashboard: %v", err)
 	}
 	bars := evaluate[int](t, b, `document.querySelectorAll('svg.chart-svg rect.bar').length`)
