@@ -75,7 +75,7 @@ bench: devdb
 # The Go micro-benchmarks of the hot functions, for benchstat.
 bench-go: devdb
 	@DATABASE_URL=$$(bin/devdb) && export DATABASE_URL && \
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/petition ./internal/markdown ./internal/http
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/petition ./internal/markdown ./internal/http/site ./internal/http/api
 
 db-stop: devdb
 	@bin/devdb stop

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,8 +20,8 @@ import (
 
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/demo"
-	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 	"github.com/advocacy/advocacy/internal/tooling/testbrowser"
 	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
@@ -84,24 +83,8 @@ func startApp(t *testing.T) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewUnstartedServer(nil) // listens on 127.0.0.1
-	base := "http://" + ts.Listener.Addr().String()
-	counts := httpserver.NewCountCache()
-	signer := db.NewSigner(postgres.SignerOptions{})
-	srv, err := httpserver.New(httpserver.Deps{
-		Config: config.Config{HTTPAddr: ts.Listener.Addr().String(), BaseURL: base, LogLevel: slog.LevelWarn},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Counts: counts,
-		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Signer: signer,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = srv.Handler()
-	ts.Start()
-	t.Cleanup(func() {
-		ts.Close()
-		signer.Close()
-	})
+	srv := apptest.Start(t, db, apptest.Options{Config: func(c *config.Config) { c.LogLevel = slog.LevelWarn }})
+	base := srv.URL
 	return &app{url: base, db: db, demo: set}
 }
 

@@ -117,7 +117,8 @@ func New(deps Deps) (*Server, error) {
 		staffAPI := r.Group("/api/v1/admin", k.LimitBody(kit.MaxStaffBodyBytes))
 		desk.New(k, guard, desk.Deps{Staff: deps.Staff, Desk: deps.Desk, Campaigns: deps.Campaigns,
 			Petitions: deps.Petitions, Donations: deps.Donations.Store(), Preview: public}).Routes(pages, staffAPI)
-		finance.New(k, guard, finance.Deps{Donations: deps.Donations, Desk: deps.Desk}).Routes(pages, staffAPI)
+		finance.New(k, guard, finance.Deps{Donations: deps.Donations, Desk: deps.Desk,
+			Campaigns: deps.Campaigns}).Routes(pages, staffAPI)
 	}
 	return &Server{engine: r}, nil
 }

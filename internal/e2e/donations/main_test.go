@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -21,15 +20,16 @@ import (
 	"sync"
 	"testing"
 
+	wiring "github.com/advocacy/advocacy/internal/app"
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/demo"
 	"github.com/advocacy/advocacy/internal/donation"
-	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/stripe"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 	"github.com/advocacy/advocacy/internal/tooling/stripetest"
 	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
@@ -59,9 +59,6 @@ func TestMain(m *testing.M) {
 }
 
 const webhookSecret = "whsec_e2e_donations"
-
-// cheapPasswords keep the tests fast; production uses the defaults.
-var cheapPasswords = staff.PasswordParams{Memory: 64, Iterations: 1, Threads: 1}
 
 const staffPassword = "correct horse battery staple"
 
@@ -150,50 +147,39 @@ func newApp(t *testing.T, opts appOptions) *app {
 		t.Fatal(err)
 	}
 
-	ts := httptest.NewUnstartedServer(nil)
-	a.URL = "http://" + ts.Listener.Addr().String()
-	cfg := config.Config{BaseURL: a.URL, SignRatePerMinute: 0}
-	authOpts := staff.AuthOptions{Passwords: cheapPasswords,
-		Throttle: staff.ThrottlePolicy{MaxPerAccount: 1000, MaxPerAddress: 1000}}
-	deps := httpserver.Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db,
-		Campaigns: db.Campaigns(), Petitions: db.Petitions(), Donations: a.store,
-		Staff: db.Staff(), Desk: db.Desk(), StaffAuth: authOpts}
-	if a.auth, err = staff.NewAuth(db.Staff(), authOpts); err != nil {
+	if a.auth, err = staff.NewAuth(db.Staff(), staff.AuthOptions{Passwords: apptest.CheapPasswords}); err != nil {
 		t.Fatal(err)
 	}
 	a.finance = a.account(t, staff.RoleFinance)
-	signer := db.NewSigner(postgres.SignerOptions{})
-	t.Cleanup(signer.Close)
-	deps.Signer = signer
+	var appOpts wiring.Options
 	if !opts.donationsOff {
-		deps.Config.StripeSecretKey = "sk_test_e2e"
-		if opts.refusedKey {
-			deps.Config.StripeSecretKey = "refused-key"
-		}
-		deps.Config.StripeAPIBase = mock.URL
-		g, err := stripe.New(stripe.Config{SecretKey: deps.Config.StripeSecretKey, APIBase: mock.URL})
+		g, err := stripe.New(stripe.Config{SecretKey: stripeKey(opts), APIBase: mock.URL})
 		if err != nil {
 			t.Fatal(err)
 		}
 		a.gateway = &recordingGateway{next: g}
-		deps.Gateway = a.gateway
+		appOpts.Gateway = a.gateway
 	}
-	if !opts.noWebhooks {
-		deps.Config.StripeWebhookSecret = webhookSecret
-		w, err := stripe.NewWebhooks(webhookSecret, 0)
-		if err != nil {
-			t.Fatal(err)
+	srv := apptest.Start(t, db, apptest.Options{App: appOpts, Config: func(c *config.Config) {
+		c.LogLevel = slog.LevelWarn
+		if !opts.donationsOff {
+			c.StripeSecretKey, c.StripeAPIBase = stripeKey(opts), mock.URL
 		}
-		deps.Webhooks = w
-	}
-	srv, err := httpserver.New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = srv.Handler()
-	ts.Start()
-	t.Cleanup(ts.Close)
+		if !opts.noWebhooks {
+			c.StripeWebhookSecret = webhookSecret
+		}
+	}})
+	a.URL = srv.URL
 	return a
+}
+
+// stripeKey is the secret key the server is given: one stripe-mock takes,
+// or, with refusedKey, one it refuses.
+func stripeKey(opts appOptions) string {
+	if opts.refusedKey {
+		return "refused-key"
+	}
+	return "sk_test_e2e"
 }
 
 // account creates a staff account with role, and an API token for it, as

@@ -1,4 +1,6 @@
-// Package api serves the public JSON API under /api/v1.
+// Package api serves the public JSON API under /api/v1: campaigns, releases
+// and petitions to read, and signatures to add. Every answer is JSON, errors
+// included (see kit.APIError).
 package api
 
 import (
@@ -6,6 +8,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/markdown"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
@@ -22,10 +25,17 @@ type Deps struct {
 type API struct {
 	*kit.Kit
 	Deps
+	markdown *markdown.Renderer
 }
 
 // New returns the public API.
-func New(k *kit.Kit, d Deps) *API { return &API{Kit: k, Deps: d} }
+func New(k *kit.Kit, d Deps) *API { return &API{Kit: k, Deps: d, markdown: markdown.New()} }
 
 // Routes registers the API on r, the /api/v1 group.
-func (a *API) Routes(r gin.IRouter) {}
+func (a *API) Routes(r gin.IRouter) {
+	r.GET("/campaigns/:slug", a.campaign)
+	r.GET("/releases", a.releases)
+	r.GET("/releases/:slug", a.release)
+	r.GET("/petitions/:id", a.petition)
+	r.POST("/petitions/:id/signatures", a.sign)
+}

@@ -1,5 +1,10 @@
 // Package desk serves the campaigner's desk and staff administration: the
 // pages under /admin and the staff API under /api/v1/admin.
+//
+// Handler names say whom they answer: a …Page renders a page for a browser,
+// a …Form takes a browser's form post, an …API answers an integration in
+// JSON. An action without a body (publish, close, revoke…) has one handler
+// on both routes, answering as the route's audience expects.
 package desk
 
 import (
@@ -19,11 +24,13 @@ type Previewer interface {
 
 // Deps are what the desk needs.
 type Deps struct {
-	Staff     staff.Store
+	Staff staff.Store
+	// Desk makes staff changes; its writes invalidate the public caches.
 	Desk      staff.Desk
 	Campaigns campaign.Store
 	Petitions petition.Store
-	// Donations gives campaigners each release's donation totals.
+	// Donations gives campaigners each release's donation totals; nil when
+	// this server keeps no donations.
 	Donations donation.Store
 	Preview   Previewer
 }
@@ -38,6 +45,24 @@ type Desk struct {
 // New returns the desk; guard checks who may use each route.
 func New(k *kit.Kit, guard *kit.Guard, d Deps) *Desk { return &Desk{Kit: k, Deps: d, guard: guard} }
 
-// Routes registers the desk's pages on pages (/admin) and its API on api
-// (/api/v1/admin).
-func (d *Desk) Routes(pages, api *gin.RouterGroup) {}
+// auth is the staff sign-in: sessions, passwords and tokens.
+func (d *Desk) auth() *staff.Auth { return d.guard.Auth() }
+
+// listJSON turns each item of a list into its JSON shape.
+func listJSON[T, J any](list []T, toJSON func(T) J) []J {
+	out := make([]J, len(list))
+	for i, v := range list {
+		out[i] = toJSON(v)
+	}
+	return out
+}
+
+// answerJSON answers an API call with body and status, or with err in the
+// API's error shape when the call failed.
+func (d *Desk) answerJSON(c *gin.Context, status int, body any, err error) {
+	if err != nil {
+		d.APIError(c, err)
+		return
+	}
+	c.JSON(status, body)
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/markdown"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
@@ -17,6 +18,8 @@ type Deps struct {
 	Campaigns campaign.Store
 	Petitions petition.Store
 	Signing   *petition.Service
+	// Donations takes donations; nil, or one without a gateway, switches
+	// the donate form off.
 	Donations *donation.Service
 	// Version changes when staff change something; the rendered pages and
 	// release views cached here drop what is older.
@@ -29,16 +32,54 @@ type Deps struct {
 type Site struct {
 	*kit.Kit
 	Deps
+	markdown  *markdown.Renderer
+	countries []petition.Country
+	views     *viewCache
+	pages     *pageCache
+	// supporters seals the cookie that links a donation to its donor's
+	// signature; nil without a Stripe key.
+	supporters *supporterCookies
+	// donateLimit caps donation attempts per address: each costs a Stripe
+	// API call and a row, so it runs at the signing rate, on its own.
+	donateLimit *kit.RateLimiter
 }
 
 // New returns the public site.
 func New(k *kit.Kit, d Deps) (*Site, error) {
-	return &Site{Kit: k, Deps: d}, nil
+	if d.Version == nil {
+		d.Version = func() uint64 { return 0 } // nothing staff change reaches it
+	}
+	if d.Donations == nil {
+		d.Donations = donation.NewService(nil, donation.ServiceConfig{}) // donations off
+	}
+	if d.SignLimit == nil {
+		d.SignLimit = kit.NewRateLimiter(k.Config.SignRatePerMinute)
+	}
+	supporters, err := newSupporterCookies(k.Config.StripeSecretKey, k.Config.SecureCookies())
+	if err != nil {
+		return nil, err
+	}
+	return &Site{Kit: k, Deps: d,
+		markdown:    markdown.New(),
+		countries:   petition.Countries(),
+		views:       newViewCache(d.Version),
+		pages:       newPageCache(d.Version),
+		supporters:  supporters,
+		donateLimit: kit.NewRateLimiter(k.Config.SignRatePerMinute),
+	}, nil
 }
 
 // Routes registers the public pages and forms on r.
-func (s *Site) Routes(r gin.IRouter) {}
+func (s *Site) Routes(r gin.IRouter) {
+	r.GET("/", s.newsroomPage)
+	r.GET("/releases/:slug", s.releasePage)
+	r.POST("/releases/:slug/sign", s.LimitBody(kit.MaxBodyBytes), s.signForm)
+	r.GET("/releases/:slug/thanks", s.thanksPage)
+	r.GET("/campaigns/:slug", s.campaignPage)
 
-// Preview renders release r as the public will see it once published, with
-// a banner for staff that links to editURL.
-func (s *Site) Preview(c *gin.Context, r campaign.Release, editURL string) {}
+	// Without a gateway (no STRIPE_SECRET_KEY) these answer 503
+	// donations_disabled.
+	r.POST("/releases/:slug/donate", s.LimitBody(kit.MaxBodyBytes), s.donate)
+	r.GET("/donations/thanks", s.donationThanks)
+	r.GET("/donations/cancelled", s.donationCancelled)
+}

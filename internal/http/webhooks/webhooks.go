@@ -20,4 +20,6 @@ func New(k *kit.Kit, donations *donation.Service) *Webhooks {
 }
 
 // Routes registers POST /webhooks/stripe on r.
-func (w *Webhooks) Routes(r gin.IRouter) {}
+func (w *Webhooks) Routes(r gin.IRouter) {
+	r.POST("/webhooks/stripe", w.stripe)
+}

@@ -1,0 +1,440 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/advocacy/advocacy/internal/config"
+	"github.com/advocacy/advocacy/internal/postgres"
+)
+
+// assertKeys fails unless m has every key in want.
+func assertKeys(t *testing.T, what string, m map[string]any, want ...string) {
+	t.Helper()
+	for _, k := range want {
+		if _, ok := m[k]; !ok {
+			t.Errorf("%s has no %q: %v", what, k, m)
+		}
+	}
+}
+
+func num(v any) int64 {
+	f, _ := v.(float64)
+	return int64(f)
+}
+
+func TestAPIPetition(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	closesAt := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Second)
+	f := seed(t, e.db, nil)
+	closing := seed(t, e.db, func(s *postgres.SeedSet) { s.Petition.ClosesAt = &closesAt })
+	expired := seed(t, e.db, func(s *postgres.SeedSet) {
+		at := time.Now().Add(-time.Minute)
+		s.Petition.ClosesAt = &at
+	})
+	e.postJSON(signaturesPath(f.Petition.ID), signBody("petition@example.org"))
+
+	res := e.get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID))
+	if res.status != http.StatusOK || !strings.HasPrefix(res.header.Get("Content-Type"), "application/json") {
+		t.Fatalf("status %d, Content-Type %q", res.status, res.header.Get("Content-Type"))
+	}
+	p := res.json(t)
+	assertKeys(t, "petition", p, "id", "slug", "title", "campaign", "signature_count", "goal", "status", "closes_at")
+	want := map[string]any{"id": float64(f.Petition.ID), "slug": f.Petition.Slug, "title": f.Petition.Title,
+		"campaign":        map[string]any{"slug": f.Campaign.Slug, "title": f.Campaign.Title},
+		"signature_count": float64(1), "goal": float64(1000), "status": "open", "closes_at": nil}
+	for k, v := range want {
+		if !reflect.DeepEqual(p[k], v) {
+			t.Errorf("%s = %#v, want %#v", k, p[k], v)
+		}
+	}
+
+	p = e.get(fmt.Sprintf("/api/v1/petitions/%d", closing.Petition.ID)).json(t)
+	got, err := time.Parse(time.RFC3339, fmt.Sprint(p["closes_at"]))
+	if err != nil || !got.Equal(closesAt) || p["status"] != "open" {
+		t.Errorf("closes_at %v status %v, want %s and open", p["closes_at"], p["status"], closesAt.Format(time.RFC3339))
+	}
+	if p := e.get(fmt.Sprintf("/api/v1/petitions/%d", expired.Petition.ID)).json(t); p["status"] != "closed" {
+		t.Errorf("a petition past its closes_at has status %v, want closed", p["status"])
+	}
+}
+
+func TestAPICampaign(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	f := seed(t, e.db, nil)
+	e.postJSON(signaturesPath(f.Petition.ID), signBody("campaign-api@example.org"))
+
+	res := e.get("/api/v1/campaigns/" + f.Campaign.Slug)
+	if res.status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.status, res.body)
+	}
+	c := res.json(t)
+	if c["slug"] != f.Campaign.Slug || c["title"] != f.Campaign.Title {
+		t.Errorf("campaign %v", c)
+	}
+	petitions, _ := c["petitions"].([]any)
+	if len(petitions) != 1 {
+		t.Fatalf("petitions %v, want one", c["petitions"])
+	}
+	p := petitions[0].(map[string]any)
+	assertKeys(t, "campaign petition", p, "id", "slug", "title", "signature_count", "goal", "status")
+	if num(p["id"]) != f.Petition.ID || p["slug"] != f.Petition.Slug || num(p["signature_count"]) != 1 ||
+		num(p["goal"]) != 1000 || p["status"] != "open" {
+		t.Errorf("petition %v", p)
+	}
+}
+
+func TestAPIReleases(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	db := e.db
+	now := time.Now().UTC().Truncate(time.Second)
+	older := seed(t, db, publishedAt(now.Add(-48*time.Hour)))
+	newer := seed(t, db, publishedAt(now.Add(-time.Hour)))
+	draft := seed(t, db, nil)
+	exec(t, db, `UPDATE releases SET status = 'draft', published_at = NULL WHERE id = $1`, draft.Release.ID)
+	e.postJSON(signaturesPath(newer.Petition.ID), signBody("releases@example.org"))
+
+	res := e.get("/api/v1/releases")
+	if res.status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.status, res.body)
+	}
+	list, _ := res.json(t)["releases"].([]any)
+	var slugs []string
+	for _, r := range list {
+		r := r.(map[string]any)
+		slugs = append(slugs, fmt.Sprint(r["slug"]))
+		assertKeys(t, "listed release", r, "slug", "title", "summary", "published_at", "campaign", "petition")
+	}
+	if want := []string{newer.Release.Slug, older.Release.Slug}; !slices.Equal(slugs, want) {
+		t.Errorf("releases %v, want %v (newest first, no drafts)", slugs, want)
+	}
+
+	res = e.get("/api/v1/releases/" + newer.Release.Slug)
+	if res.status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.status, res.body)
+	}
+	r := res.json(t)
+	if r["body"] != newer.Release.Body {
+		t.Errorf("body %q, want it exactly as written: %q", r["body"], newer.Release.Body)
+	}
+	if !strings.Contains(fmt.Sprint(r["body_html"]), "<strong>bold</strong>") {
+		t.Errorf("body_html %q", r["body_html"])
+	}
+	if c, _ := r["campaign"].(map[string]any); c["slug"] != newer.Campaign.Slug || c["title"] != newer.Campaign.Title {
+		t.Errorf("campaign %v", r["campaign"])
+	}
+	p, _ := r["petition"].(map[string]any)
+	assertKeys(t, "release petition", p, "id", "slug", "title", "signature_count", "goal", "status", "closes_at")
+	if num(p["id"]) != newer.Petition.ID || num(p["signature_count"]) != 1 {
+		t.Errorf("petition %v", p)
+	}
+	published, err := time.Parse(time.RFC3339, fmt.Sprint(r["published_at"]))
+	if err != nil || !published.Equal(*newer.Release.PublishedAt) {
+		t.Errorf("published_at %v, want %v", r["published_at"], newer.Release.PublishedAt)
+	}
+}
+
+func TestAPISign(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	f := seed(t, e.db, nil)
+	path := signaturesPath(f.Petition.ID)
+
+	first := e.postJSON(path, signBody("ada@example.org"))
+	if first.status != http.StatusCreated {
+		t.Fatalf("status %d: %s", first.status, first.body)
+	}
+	if want := map[string]any{"status": "recorded", "signature_count": float64(1)}; !reflect.DeepEqual(first.json(t), want) {
+		t.Errorf("body %s, want %v", first.body, want)
+	}
+	// A repeat, typed differently, gets the very same answer and changes nothing.
+	for _, email := range []string{"ada@example.org", "  ADA@Example.ORG ", "Ada@example.org"} {
+		repeat := e.postJSON(path, signBody(email))
+		if repeat.status != first.status || repeat.body != first.body {
+			t.Errorf("repeat %q: %d %s, want %d %s", email, repeat.status, repeat.body, first.status, first.body)
+		}
+	}
+	assertStored(t, e.db, f.Petition.ID, 1)
+
+	// postcode and source are optional; source is a release slug or a code.
+	noPostcode := signBody("bob@example.org")
+	delete(noPostcode, "postcode")
+	noPostcode["consent_updates"] = false
+	fromRelease := signBody("cy@example.org")
+	fromRelease["source"] = f.Release.Slug
+	fromCode := signBody("dee@example.org")
+	fromCode["source"] = "newsletter-2026_11"
+	for i, body := range []map[string]any{noPostcode, fromRelease, fromCode} {
+		res := e.postJSON(path, body)
+		if want := fmt.Sprintf(`{"signature_count":%d,"status":"recorded"}`, i+2); res.status != http.StatusCreated || res.body != want {
+			t.Errorf("%v: %d %s, want 201 %s", body, res.status, res.body, want)
+		}
+	}
+	assertStored(t, e.db, f.Petition.ID, 4)
+	rows, err := e.db.SQL().QueryContext(context.Background(), `
+		SELECT email, postcode, consent_updates, coalesce(source_release_id, 0), source_code
+		FROM signatures WHERE petition_id = $1 ORDER BY id`, f.Petition.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var email, postcode, code string
+		var consent bool
+		var release int64
+		if err := rows.Scan(&email, &postcode, &consent, &release, &code); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s|%s|%t|%d|%s", email, postcode, consent, release, code))
+	}
+	want := []string{
+		"ada@example.org|N1 9GU|true|0|",
+		"bob@example.org||false|0|",
+		fmt.Sprintf("cy@example.org|N1 9GU|true|%d|", f.Release.ID),
+		"dee@example.org|N1 9GU|true|0|newsletter-2026_11",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("stored\n%v\nwant\n%v", got, want)
+	}
+
+	p := e.get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID)).json(t)
+	if num(p["signature_count"]) != 4 {
+		t.Errorf("signature_count %v, want 4", p["signature_count"])
+	}
+	if strings.Contains(e.logs.String(), "@example.org") {
+		t.Errorf("the log holds supporters' email addresses:\n%s", e.logs)
+	}
+}
+
+func TestAPIErrors(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	f := seed(t, e.db, nil)
+	closed := seed(t, e.db, nil)
+	exec(t, e.db, `UPDATE petitions SET status = 'closed' WHERE id = $1`, closed.Petition.ID)
+	expired := seed(t, e.db, func(s *postgres.SeedSet) {
+		at := time.Now().Add(-time.Minute)
+		s.Petition.ClosesAt = &at
+	})
+	draft := seed(t, e.db, nil)
+	exec(t, e.db, `UPDATE releases SET status = 'draft', published_at = NULL WHERE id = $1`, draft.Release.ID)
+
+	sign := signaturesPath(f.Petition.ID)
+	valid := `{"full_name":"Ada Lovelace","email":"ada@example.org","country":"GB","consent_updates":true}`
+	const (
+		get  = http.MethodGet
+		post = http.MethodPost
+		js   = "application/json"
+	)
+	cases := []struct {
+		name, method, path, contentType, body string
+		status                                int
+		code                                  string
+		fields                                []string
+	}{
+		{"malformed JSON", post, sign, js, `{"full_name":`, 400, "bad_request", nil},
+		{"form body sent as JSON", post, sign, js, `full_name=Ada`, 400, "bad_request", nil},
+		{"consent as a string", post, sign, js, `{"full_name":"Ada","email":"a@example.org","country":"GB","consent_updates":"yes"}`, 400, "bad_request", nil},
+		{"name as a number", post, sign, js, `{"full_name":5,"email":"a@example.org","country":"GB","consent_updates":true}`, 400, "bad_request", nil},
+		{"array body", post, sign, js, "[" + valid + "]", 400, "bad_request", nil},
+		{"empty array", post, sign, js, `[]`, 400, "bad_request", nil},
+		{"null", post, sign, js, `null`, 400, "bad_request", nil},
+		{"string", post, sign, js, `"ada@example.org"`, 400, "bad_request", nil},
+		{"two objects", post, sign, js, valid + valid, 400, "bad_request", nil},
+		{"empty body", post, sign, js, ``, 400, "bad_request", nil},
+		{"JSON with charset", post, signaturesPath(closed.Petition.ID), "application/json; charset=utf-8", valid, 409, "petition_closed", nil},
+		{"unknown petition", post, signaturesPath(999999999), js, valid, 404, "not_found", nil},
+		{"non-numeric id", post, "/api/v1/petitions/abc/signatures", js, valid, 404, "not_found", nil},
+		{"zero id", post, "/api/v1/petitions/0/signatures", js, valid, 404, "not_found", nil},
+		{"negative id", post, "/api/v1/petitions/-1/signatures", js, valid, 404, "not_found", nil},
+		{"id out of range", post, "/api/v1/petitions/99999999999999999999/signatures", js, valid, 404, "not_found", nil},
+		{"get unknown petition", get, "/api/v1/petitions/999999999", "", "", 404, "not_found", nil},
+		{"get non-numeric petition", get, "/api/v1/petitions/abc", "", "", 404, "not_found", nil},
+		{"unpublished release", get, "/api/v1/releases/" + draft.Release.Slug, "", "", 404, "not_found", nil},
+		{"unknown release", get, "/api/v1/releases/no-such-release", "", "", 404, "not_found", nil},
+		{"unknown campaign", get, "/api/v1/campaigns/no-such-campaign", "", "", 404, "not_found", nil},
+		{"unknown API route", get, "/api/v1/no-such-thing", "", "", 404, "not_found", nil},
+		{"closed petition", post, signaturesPath(closed.Petition.ID), js, valid, 409, "petition_closed", nil},
+		{"past closes_at", post, signaturesPath(expired.Petition.ID), js, valid, 409, "petition_closed", nil},
+		{"closed petition, invalid body", post, signaturesPath(closed.Petition.ID), js, `{}`, 409, "petition_closed", nil},
+		{"text/plain", post, sign, "text/plain", valid, 415, "unsupported_media_type", nil},
+		{"no content type", post, sign, "", valid, 415, "unsupported_media_type", nil},
+		{"form content type", post, sign, "application/x-www-form-urlencoded", valid, 415, "unsupported_media_type", nil},
+		{"empty object", post, sign, js, `{}`, 422, "invalid", []string{"full_name", "email", "country", "consent_updates"}},
+		{"invalid fields", post, sign, js, `{"full_name":"<b>Ada</b>","email":"ada@example","postcode":"<script>","country":"XX","consent_updates":true}`,
+			422, "invalid", []string{"full_name", "email", "postcode", "country"}},
+		{"consent missing", post, sign, js, `{"full_name":"Ada","email":"ada@example.org","country":"gb"}`, 422, "invalid", []string{"consent_updates"}},
+		{"bad source", post, sign, js, `{"full_name":"Ada","email":"ada@example.org","country":"GB","consent_updates":true,"source":"<script>"}`,
+			422, "invalid", []string{"source"}},
+		{"name too long, body under the limit", post, sign, js,
+			`{"full_name":"` + strings.Repeat("a", 60<<10) + `","email":"ada@example.org","country":"GB","consent_updates":true}`,
+			422, "invalid", []string{"full_name"}},
+		{"wrong method", get, sign, "", "", 405, "method_not_allowed", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var header []string
+			if c.contentType != "" {
+				header = []string{"Content-Type", c.contentType}
+			}
+			var body io.Reader
+			if c.body != "" {
+				body = strings.NewReader(c.body)
+			}
+			assertAPIError(t, e.do(c.method, c.path, body, header...), c.status, c.code, c.fields...)
+		})
+	}
+	for _, f := range []fixture{f, closed, expired, draft} {
+		assertStored(t, e.db, f.Petition.ID, 0)
+	}
+}
+
+func TestAPITooLarge(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	f := seed(t, e.db, nil)
+	large := `{"full_name":"` + strings.Repeat("a", 70<<10) + `","email":"ada@example.org","country":"GB","consent_updates":true}`
+	for name, body := range map[string]func() io.Reader{
+		"with Content-Length": func() io.Reader { return strings.NewReader(large) },
+		// A reader of unknown length makes the client send the body chunked.
+		"chunked": func() io.Reader { return io.MultiReader(strings.NewReader(large)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := e.do(http.MethodPost, signaturesPath(f.Petition.ID), body(), "Content-Type", "application/json")
+			assertAPIError(t, res, http.StatusRequestEntityTooLarge, "too_large")
+		})
+	}
+	assertStored(t, e.db, f.Petition.ID, 0)
+}
+
+func TestAPIRateLimit(t *testing.T) {
+	t.Parallel()
+	// Four a minute: a burst of one, then one every 15 seconds.
+	e := start(t, withConfig(func(c *config.Config) { c.SignRatePerMinute = 4 }))
+	f := seed(t, e.db, nil)
+	token := e.formToken(f.Release.Slug)
+
+	if res := e.postJSON(signaturesPath(f.Petition.ID), signBody("first@example.org")); res.status != http.StatusCreated {
+		t.Fatalf("first signature: %d %s", res.status, res.body)
+	}
+	res := e.postJSON(signaturesPath(f.Petition.ID), signBody("second@example.org"))
+	assertAPIError(t, res, http.StatusTooManyRequests, "rate_limited")
+	if wait, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || wait < 1 || wait > 60 {
+		t.Errorf("Retry-After %q, want whole seconds up to a minute", res.header.Get("Retry-After"))
+	}
+
+	page := e.postForm("/releases/"+f.Release.Slug+"/sign", signFormValues(token, "third@example.org"))
+	assertPage(t, page, http.StatusTooManyRequests, "Too many signatures")
+	if page.header.Get("Retry-After") == "" {
+		t.Error("the rate-limited page has no Retry-After")
+	}
+	// Reading is not limited.
+	if res := e.get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID)); res.status != http.StatusOK {
+		t.Errorf("reading a petition while rate limited: %d", res.status)
+	}
+	assertStored(t, e.db, f.Petition.ID, 1)
+}
+
+// TestUnavailable checks that a database that cannot be reached is a 503
+// with Retry-After, on every public route, and that nothing of the cause
+// reaches the client.
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	unreachable := func(t *testing.T) (*postgres.DB, fixture) {
+		db, err := postgres.Open(context.Background(), "postgres://postgres@127.0.0.1:1/advocacy?sslmode=disable&connect_timeout=5",
+			postgres.Options{SkipPing: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db, fixture{}
+	}
+	closed := func(t *testing.T) (*postgres.DB, fixture) {
+		_, db := pkgDB.Fresh(t)
+		f := seed(t, db, nil)
+		return db, f
+	}
+	for name, setup := range map[string]func(*testing.T) (*postgres.DB, fixture){
+		"unreachable server": unreachable,
+		"closed pool":        closed,
+	} {
+		t.Run(name, func(t *testing.T) {
+			db, f := setup(t)
+			e := start(t, withDB(db))
+			slug, campaignSlug, id := "some-release", "some-campaign", int64(1)
+			if f.Release.Slug != "" {
+				slug, campaignSlug, id = f.Release.Slug, f.Campaign.Slug, f.Petition.ID
+				if res := e.get("/healthz"); res.status != http.StatusOK || res.body != `{"status":"ok"}` {
+					t.Fatalf("healthz with the database up: %d %s", res.status, res.body)
+				}
+			}
+			db.Close()
+
+			for _, path := range []string{
+				"/healthz",
+				"/api/v1/releases",
+				"/api/v1/releases/" + slug,
+				"/api/v1/campaigns/" + campaignSlug,
+				fmt.Sprintf("/api/v1/petitions/%d", id),
+			} {
+				res := e.get(path)
+				assertAPIError(t, res, http.StatusServiceUnavailable, "unavailable")
+				if res.header.Get("Retry-After") == "" {
+					t.Errorf("GET %s: no Retry-After", path)
+				}
+			}
+			res := e.postJSON(signaturesPath(id), signBody("down@example.org"))
+			assertAPIError(t, res, http.StatusServiceUnavailable, "unavailable")
+			if res.header.Get("Retry-After") == "" {
+				t.Error("POST signature: no Retry-After")
+			}
+
+			for _, path := range []string{"/", "/releases/" + slug, "/releases/" + slug + "/thanks", "/campaigns/" + campaignSlug} {
+				res := e.get(path)
+				assertPage(t, res, http.StatusServiceUnavailable, "briefly unavailable")
+				if res.header.Get("Retry-After") == "" {
+					t.Errorf("GET %s: no Retry-After", path)
+				}
+			}
+		})
+	}
+}
+
+func TestRateLimitBehindATrustedProxy(t *testing.T) {
+	t.Parallel()
+	// The test client connects from 127.0.0.1: as a trusted proxy, its
+	// X-Forwarded-For names the supporter, and each supporter has a limit.
+	e := start(t, withConfig(func(c *config.Config) {
+		c.SignRatePerMinute = 4
+		c.TrustedProxies = []string{"127.0.0.1"}
+	}))
+	f := seed(t, e.db, nil)
+	sign := func(email, client string) response {
+		body, err := json.Marshal(signBody(email))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.do(http.MethodPost, signaturesPath(f.Petition.ID), strings.NewReader(string(body)),
+			"Content-Type", "application/json", "X-Forwarded-For", client)
+	}
+	if res := sign("a1@example.org", "203.0.113.7"); res.status != http.StatusCreated {
+		t.Fatalf("first supporter: %d %s", res.status, res.body)
+	}
+	assertAPIError(t, sign("a2@example.org", "203.0.113.7"), http.StatusTooManyRequests, "rate_limited")
+	if res := sign("b1@example.org", "198.51.100.9"); res.status != http.StatusCreated {
+		t.Errorf("another supporter behind the same proxy: %d %s", res.status, res.body)
+	}
+}

@@ -1,0 +1,224 @@
+package desk
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/advocacy/advocacy/internal/campaign"
+	"github.com/advocacy/advocacy/internal/donation"
+	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/petition"
+)
+
+// dashboardDays is how many days the per-day chart shows.
+const dashboardDays = 30
+
+// dashboardData is what admin/petition.html shows.
+type dashboardData struct {
+	Stats      petition.Stats
+	Campaign   campaign.Campaign
+	Open       bool
+	Progress   int
+	Daily      barChart
+	Hourly     barChart
+	Sources    []shareRow
+	Countries  []shareRow
+	Notice     string
+	ExportPath string
+	// Donations sums the campaign's donations per source release, without
+	// donors, when this server keeps donations (DonationsKept).
+	Donations     []releaseDonationRow
+	DonationsKept bool
+}
+
+// releaseDonationRow is what one release raised in one currency.
+type releaseDonationRow struct {
+	Label     string
+	Link      string // optional
+	PaidCount int64
+	Gross     string
+	Refunded  string
+	Net       string
+}
+
+// shareRow is one line of a breakdown table.
+type shareRow struct {
+	Label string
+	Link  string // optional
+	Count int64
+	Share string
+}
+
+// dashboardPage serves GET /admin/petitions/:id: the petition's figures,
+// charted and tabled.
+func (d *Desk) dashboardPage(c *gin.Context) {
+	ctx := c.Request.Context()
+	id, err := kit.IDParam(c, petition.ErrNotFound)
+	if err != nil {
+		d.Fail(c, err)
+		return
+	}
+	now := time.Now().UTC()
+	st, err := d.Desk.PetitionStats(ctx, id, now)
+	if err != nil {
+		d.Fail(c, err)
+		return
+	}
+	camp, err := d.Campaigns.CampaignByID(ctx, st.Petition.CampaignID)
+	if err != nil {
+		d.Fail(c, err)
+		return
+	}
+	data := dashboardData{Stats: st, Campaign: camp, Open: st.Petition.OpenAt(now), Progress: st.Petition.Progress(),
+		Notice: kit.Notice(c), ExportPath: petitionPath(id) + "/signatures.csv"}
+	data.Daily, data.Hourly = dailyChart(st, now), hourlyChart(st)
+	for _, src := range st.PerSource {
+		row := shareRow{Count: src.Count, Share: percent(src.Count, st.Total)}
+		switch {
+		case src.ReleaseID != nil && src.ReleaseTitle != "":
+			row.Label, row.Link = src.ReleaseTitle, releasePath(*src.ReleaseID)+"/edit"
+		case src.ReleaseID != nil:
+			row.Label = "A release since deleted"
+		case src.Code != "":
+			row.Label = "Source code “" + src.Code + "”"
+		default:
+			row.Label = "Direct (no release or source code)"
+		}
+		data.Sources = append(data.Sources, row)
+	}
+	for _, cc := range st.PerCountry {
+		data.Countries = append(data.Countries, shareRow{Label: cc.Name, Count: cc.Count, Share: percent(cc.Count, st.Total)})
+	}
+	if d.Donations != nil {
+		totals, err := d.Donations.TotalsByRelease(ctx, camp.ID)
+		if err != nil {
+			d.Fail(c, err)
+			return
+		}
+		data.DonationsKept = true
+		for _, t := range totals {
+			row := releaseDonationRow{Label: "Given without a release", PaidCount: t.PaidCount,
+				Gross: donation.Format(t.Gross, t.Currency, false), Refunded: donation.Format(t.Refunded, t.Currency, false),
+				Net: donation.Format(t.Net, t.Currency, false)}
+			if t.ReleaseID != nil {
+				row.Label, row.Link = t.ReleaseTitle, releasePath(*t.ReleaseID)+"/edit"
+			}
+			data.Donations = append(data.Donations, row)
+		}
+	}
+	d.Render(c, http.StatusOK, "admin/petition", kit.Page{Title: "Dashboard: " + st.Petition.Title, Data: data})
+}
+
+// dailyChart charts the last dashboardDays days, labelling every seventh
+// counting back from today.
+func dailyChart(st petition.Stats, now time.Time) barChart {
+	days := st.DaySeries(now, dashboardDays)
+	points := make([]chartPoint, len(days))
+	for i, day := range days {
+		points[i] = chartPoint{Label: day.Day.Format("Mon 2 Jan 2006"), Value: day.Count}
+		if (len(days)-1-i)%7 == 0 {
+			points[i].Short = day.Day.Format("2 Jan")
+		}
+	}
+	return newBarChart("per-day", "Signatures per day, last 30 days (UTC)", "Day", points)
+}
+
+// hourlyChart charts the last 48 hours, labelling every sixth hour and
+// each midnight with its date.
+func hourlyChart(st petition.Stats) barChart {
+	points := make([]chartPoint, len(st.PerHour))
+	for i, h := range st.PerHour {
+		points[i] = chartPoint{Label: h.Hour.Format("2 Jan 15:00") + "–" + h.Hour.Add(time.Hour).Format("15:00"), Value: h.Count}
+		if h.Hour.Hour()%6 == 0 {
+			points[i].Short = h.Hour.Format("15:00")
+			if h.Hour.Hour() == 0 {
+				points[i].Short = h.Hour.Format("2 Jan")
+			}
+		}
+	}
+	return newBarChart("per-hour", "Signatures per hour, last 48 hours (UTC)", "Hour", points)
+}
+
+// statsJSON is the body of GET /api/v1/admin/petitions/:id/stats.
+type statsJSON struct {
+	Petition        petitionJSON  `json:"petition"`
+	Total           int64         `json:"total"`
+	Today           int64         `json:"today"`
+	Goal            int64         `json:"goal"`
+	ProgressPercent int           `json:"progress_percent"`
+	PerDay          []dayJSON     `json:"per_day"`
+	PerHour         []hourJSON    `json:"per_hour"`
+	PerSource       []sourceJSON  `json:"per_source"`
+	PerCountry      []countryJSON `json:"per_country"`
+}
+
+type dayJSON struct {
+	Date  string `json:"date"` // YYYY-MM-DD, UTC
+	Count int64  `json:"count"`
+}
+
+type hourJSON struct {
+	Hour  time.Time `json:"hour"` // the start of the hour, UTC
+	Count int64     `json:"count"`
+}
+
+type sourceJSON struct {
+	Source  string             `json:"source"` // "release:<id>", "code:<code>" or "direct"
+	Release *sourceReleaseJSON `json:"release"`
+	Code    *string            `json:"code"`
+	Count   int64              `json:"count"`
+}
+
+type sourceReleaseJSON struct {
+	ID    int64  `json:"id"`
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+}
+
+type countryJSON struct {
+	Country string `json:"country"`
+	Name    string `json:"name"`
+	Count   int64  `json:"count"`
+}
+
+// statsAPI serves GET /api/v1/admin/petitions/:id/stats: the dashboard's
+// figures, without the charts.
+func (d *Desk) statsAPI(c *gin.Context) {
+	id, err := kit.IDParam(c, petition.ErrNotFound)
+	if err != nil {
+		d.APIError(c, err)
+		return
+	}
+	st, err := d.Desk.PetitionStats(c.Request.Context(), id, time.Now())
+	if err != nil {
+		d.APIError(c, err)
+		return
+	}
+	out := statsJSON{Petition: toPetitionJSON(st.Petition), Total: st.Total, Today: st.Today,
+		Goal: st.Petition.Goal, ProgressPercent: st.Petition.Progress(),
+		PerDay: make([]dayJSON, 0, len(st.PerDay)), PerHour: make([]hourJSON, 0, len(st.PerHour)),
+		PerSource: make([]sourceJSON, 0, len(st.PerSource)), PerCountry: make([]countryJSON, 0, len(st.PerCountry))}
+	for _, day := range st.PerDay {
+		out.PerDay = append(out.PerDay, dayJSON{Date: day.Day.Format("2006-01-02"), Count: day.Count})
+	}
+	for _, h := range st.PerHour {
+		out.PerHour = append(out.PerHour, hourJSON{Hour: h.Hour, Count: h.Count})
+	}
+	for _, src := range st.PerSource {
+		j := sourceJSON{Source: src.Key, Count: src.Count}
+		if src.ReleaseID != nil {
+			j.Release = &sourceReleaseJSON{ID: *src.ReleaseID, Slug: src.ReleaseSlug, Title: src.ReleaseTitle}
+		}
+		if src.Code != "" {
+			code := src.Code
+			j.Code = &code
+		}
+		out.PerSource = append(out.PerSource, j)
+	}
+	for _, cc := range st.PerCountry {
+		out.PerCountry = append(out.PerCountry, countryJSON{Country: cc.Country, Name: cc.Name, Count: cc.Count})
+	}
+	c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,305 @@
+package desk_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/advocacy/advocacy/internal/staff"
+)
+
+var releaseIDInLocation = regexp.MustCompile(`^/admin/releases/(\d+)/edit\?notice=created$`)
+
+// A campaigner writes a release, previews it, publishes it, and the public
+// sees it at once; an edit shows on the public page at once too.
+func TestReleaseFromDraftToPublicPage(t *testing.T) {
+	e := start(t)
+	w := e.world()
+	c, m := e.signedIn(staff.RoleCampaigner)
+	public := e.browser()
+	slug := unique("convention-day")
+	body := "Women's rights's words stay *exactly* as typed — quotes \"and\" all.\n\n> A quote."
+
+	res := c.submit("/admin/releases", url.Values{"campaign_id": {fmt.Sprint(w.Campaign.ID)},
+		"petition_id": {fmt.Sprint(w.Petition.ID)}, "slug": {slug}, "title": {"Convention day"},
+		"summary": {"Ratify it."}, "body": {body}})
+	match := releaseIDInLocation.FindStringSubmatch(res.header.Get("Location"))
+	if res.status != http.StatusSeeOther || match == nil {
+		t.Fatalf("create: %d to %q\n%s", res.status, res.header.Get("Location"), res.body)
+	}
+	id := match[1]
+	if res := public.get("/releases/" + slug); res.status != http.StatusNotFound {
+		t.Fatalf("a draft is public: %d", res.status)
+	}
+
+	preview := c.get("/admin/releases/" + id + "/preview")
+	if preview.status != http.StatusOK || !strings.Contains(preview.body, "preview-banner") {
+		t.Fatalf("preview: %d", preview.status)
+	}
+
+	res = c.submit("/admin/releases/"+id+"/publish", nil)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", res.status)
+	}
+	page := public.get("/releases/" + slug)
+	if page.status != http.StatusOK {
+		t.Fatalf("published release: %d", page.status)
+	}
+	// The preview showed the public page's own rendering of the body.
+	if article(page.body) != article(preview.body) || !strings.Contains(article(page.body), "<em>exactly</em>") {
+		t.Errorf("the preview's article differs from the public one:\npreview %s\npublic  %s", article(preview.body), article(page.body))
+	}
+	if !strings.Contains(page.body, "Check supply chains") {
+		t.Error("the public page lacks its petition")
+	}
+	if res := public.get("/"); !strings.Contains(res.body, "/releases/"+slug) {
+		t.Error("the newsroom does not list the published release")
+	}
+
+	// An edit of a published release shows on the next request, even though
+	// the page was just cached.
+	res = c.submit("/admin/releases/"+id, url.Values{"campaign_id": {fmt.Sprint(w.Campaign.ID)},
+		"petition_id": {fmt.Sprint(w.Petition.ID)}, "slug": {slug}, "title": {"Convention day: ratify now"}, "body": {body}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", res.status, res.body)
+	}
+	if res := public.get("/releases/" + slug); !strings.Contains(res.body, "Convention day: ratify now") {
+		t.Error("the edit is not on the public page")
+	}
+
+	// Every step is in the audit log with who made it.
+	admin := e.api(e.token(e.member(staff.RoleAdmin)))
+	log := admin.get("/api/v1/admin/audit?entity=release&entity_id=" + id)
+	entries, _ := log.json(t)["entries"].([]any)
+	var actions []string
+	for _, x := range entries {
+		entry := x.(map[string]any)
+		actions = append(actions, entry["action"].(string))
+		if entry["actor_email"] != m.Email {
+			t.Errorf("%s by %v, want %s", entry["action"], entry["actor_email"], m.Email)
+		}
+	}
+	if strings.Join(actions, " ") != "release.update release.publish release.create" {
+		t.Errorf("audit actions %v", actions)
+	}
+	if !strings.Contains(log.body, `"title":"Convention day"`) || !strings.Contains(log.body, `"title":"Convention day: ratify now"`) {
+		t.Errorf("the update entry lacks before and after: %s", log.body)
+	}
+}
+
+// article is the release article of a page, without what surrounds it.
+func article(page string) string {
+	start := strings.Index(page, `<article class="release">`)
+	end := strings.Index(page, "</article>")
+	if start < 0 || end < start {
+		return ""
+	}
+	// The date line differs (a preview shows "now"); compare from the title on.
+	a := page[start:end]
+	if i := strings.Index(a, "<h1>"); i >= 0 {
+		return a[i:]
+	}
+	return a
+}
+
+func TestClosingAPetition(t *testing.T) {
+	e := start(t)
+	w := e.world()
+	c, _ := e.signedIn(staff.RoleCampaigner)
+	public := e.browser()
+	if res := e.sign(w.Petition.ID, "before@example.org"); res.status != http.StatusCreated {
+		t.Fatalf("sign an open petition: %d", res.status)
+	}
+	public.get("/releases/" + w.Release.Slug) // cached now
+
+	res := c.submit(fmt.Sprintf("/admin/petitions/%d/close", w.Petition.ID), nil)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("close: %d", res.status)
+	}
+	res = e.sign(w.Petition.ID, "after@example.org")
+	if res.status != http.StatusConflict || res.errorCode(t) != "petition_closed" {
+		t.Errorf("signing a closed petition: %d %s", res.status, res.body)
+	}
+	page := public.get("/releases/" + w.Release.Slug)
+	if !strings.Contains(page.body, "This petition is closed.") || strings.Contains(page.body, `action="/releases/`+w.Release.Slug+`/sign"`) {
+		t.Error("the release page still offers the sign form")
+	}
+	dash := c.get(fmt.Sprintf("/admin/petitions/%d", w.Petition.ID))
+	if !strings.Contains(dash.body, `petition-status">closed`) || !strings.Contains(dash.body, "Reopen the petition") {
+		t.Error("the dashboard does not say the petition is closed")
+	}
+}
+
+func TestDashboardAndStats(t *testing.T) {
+	e := start(t)
+	w := e.world()
+	for i := range 5 {
+		if res := e.sign(w.Petition.ID, fmt.Sprintf("s%d@example.org", i)); res.status != http.StatusCreated {
+			t.Fatalf("sign: %d", res.status)
+		}
+	}
+	c, _ := e.signedIn(staff.RoleCampaigner)
+	dash := c.get(fmt.Sprintf("/admin/petitions/%d", w.Petition.ID))
+	if dash.status != http.StatusOK {
+		t.Fatalf("dashboard: %d", dash.status)
+	}
+	for _, want := range []string{`<svg class="chart-svg"`, `role="img"`, `<rect class="bar"`, "<table", "Signatures per day",
+		"Signatures per hour", "United Kingdom", `<progress class="goal-progress" max="1000" value="5"`} {
+		if !strings.Contains(dash.body, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
+	if n := strings.Count(dash.body, `<rect class="bar"`); n != 30+48 {
+		t.Errorf("%d bars, want 30 days and 48 hours", n)
+	}
+
+	api := e.api(e.token(e.member(staff.RoleCampaigner)))
+	st := api.get(fmt.Sprintf("/api/v1/admin/petitions/%d/stats", w.Petition.ID)).json(t)
+	if st["total"] != 5.0 || st["today"] != 5.0 || st["goal"] != 1000.0 {
+		t.Errorf("stats totals: %v %v %v", st["total"], st["today"], st["goal"])
+	}
+	if hours, _ := st["per_hour"].([]any); len(hours) != 48 {
+		t.Errorf("per_hour has %d hours", len(hours))
+	}
+	for _, k := range []string{"per_day", "per_source", "per_country"} {
+		if list, _ := st[k].([]any); len(list) != 1 {
+			t.Errorf("%s: %v", k, st[k])
+		}
+	}
+	if res := api.get("/api/v1/admin/petitions/999999/stats"); res.status != http.StatusNotFound || res.errorCode(t) != "not_found" {
+		t.Errorf("stats of an unknown petition: %d %s", res.status, res.body)
+	}
+}
+
+func TestFormsAndAPIExplainInvalidInput(t *testing.T) {
+	e := start(t)
+	w := e.world()
+	c, _ := e.signedIn(staff.RoleCampaigner)
+	res := c.submit("/admin/petitions", url.Values{"campaign_id": {fmt.Sprint(w.Campaign.ID)}, "slug": {w.Petition.Slug},
+		"title": {""}, "ask": {"Do it."}, "goal": {"lots"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid petition form: %d", res.status)
+	}
+	res2 := c.submit("/admin/petitions", url.Values{"campaign_id": {fmt.Sprint(w.Campaign.ID)}, "slug": {w.Petition.Slug},
+		"title": {"Twin"}, "ask": {"Do it."}, "goal": {"10"}})
+	if res2.status != http.StatusUnprocessableEntity || !strings.Contains(res2.body, "Another petition already uses this slug") {
+		t.Errorf("a taken slug: %d", res2.status)
+	}
+	for _, want := range []string{"whole number", "cannot be empty", `value="` + w.Petition.Slug + `"`} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("the form lacks %q", want)
+		}
+	}
+	api := e.api(e.token(e.member(staff.RoleCampaigner)))
+	res = api.sendJSON(http.MethodPost, "/api/v1/admin/releases", map[string]any{"campaign_id": w.Campaign.ID,
+		"slug": "Not A Slug", "title": ""})
+	if res.status != http.StatusUnprocessableEntity || res.errorCode(t) != "invalid" {
+		t.Fatalf("invalid release: %d %s", res.status, res.body)
+	}
+	fields, _ := res.json(t)["error"].(map[string]any)["fields"].(map[string]any)
+	if fields["slug"] == nil || fields["title"] == nil {
+		t.Errorf("fields %v, want slug and title", fields)
+	}
+	res = api.sendJSON(http.MethodPost, "/api/v1/admin/campaigns", map[string]any{"slug": w.Campaign.Slug, "title": "Dup"})
+	if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "already uses this slug") {
+		t.Errorf("a taken slug: %d %s", res.status, res.body)
+	}
+	res = api.do(http.MethodPost, "/api/v1/admin/campaigns", strings.NewReader("slug=x"), "Content-Type", "application/x-www-form-urlencoded")
+	if res.status != http.StatusUnsupportedMediaType {
+		t.Errorf("a form body to the API: %d", res.status)
+	}
+	res = api.sendJSON(http.MethodPatch, fmt.Sprintf("/api/v1/admin/releases/%d", w.Release.ID), map[string]any{"petition_id": nil})
+	if res.status != http.StatusOK || !strings.Contains(res.body, `"petition_id":null`) {
+		t.Errorf("clearing a release's petition: %d %s", res.status, res.body)
+	}
+}
+
+// The pages satisfy the Content-Security-Policy they are sent with: no
+// inline style or script, which the policy would block.
+func TestStaffPagesNeedNoInlineStyleOrScript(t *testing.T) {
+	e := start(t)
+	w := e.world()
+	e.sign(w.Petition.ID, "csp@example.org")
+	c, m := e.signedIn(staff.RoleAdmin)
+	inlineScript := regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]`)
+	for _, path := range []string{"/admin", "/admin/campaigns", "/admin/releases", "/admin/petitions",
+		fmt.Sprintf("/admin/petitions/%d", w.Petition.ID), fmt.Sprintf("/admin/releases/%d/edit", w.Draft.ID),
+		fmt.Sprintf("/admin/releases/%d/preview", w.Draft.ID), "/admin/staff", fmt.Sprintf("/admin/staff/%d", m.ID), "/admin/audit"} {
+		res := c.get(path)
+		if res.status != http.StatusOK {
+			t.Errorf("%s: %d", path, res.status)
+			continue
+		}
+		csp := res.header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "style-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Referrer-Policy") == "" {
+			t.Errorf("%s: security headers %v", path, res.header)
+		}
+		if strings.Contains(res.body, " style=") || strings.Contains(res.body, "<style") || inlineScript.MatchString(res.body) ||
+			strings.Contains(res.body, " onclick=") || strings.Contains(res.body, "javascript:") {
+			t.Errorf("%s has inline style or script", path)
+		}
+	}
+}
+
+// An action without a body has one handler on its page route and its API
+// route: the page is sent back with a notice, the API gets the changed
+// thing, and each gets its own kind of error.
+func TestActionsAnswerPagesAndAPIEachTheirWay(t *testing.T) {
+	e := start(t)
+	w := e.world()
+	c, _ := e.signedIn(staff.RoleAdmin)
+	api := e.api(e.token(e.member(staff.RoleAdmin)))
+	owner := e.member(staff.RoleFinance)
+	_, pageTok, err := e.auth.IssueToken(t.Context(), staff.CommandLine(), owner.ID, "page")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, apiTok, err := e.auth.IssueToken(t.Context(), staff.CommandLine(), owner.ID, "api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		page, api string
+		location  string
+		field     string
+	}{
+		{fmt.Sprintf("/admin/releases/%d/publish", w.Draft.ID), fmt.Sprintf("/api/v1/admin/releases/%d/publish", w.Draft.ID),
+			fmt.Sprintf("/admin/releases/%d/edit?notice=published", w.Draft.ID), `"status":"published"`},
+		{fmt.Sprintf("/admin/releases/%d/unpublish", w.Draft.ID), fmt.Sprintf("/api/v1/admin/releases/%d/unpublish", w.Draft.ID),
+			fmt.Sprintf("/admin/releases/%d/edit?notice=unpublished", w.Draft.ID), `"status":"draft"`},
+		{fmt.Sprintf("/admin/petitions/%d/close", w.Petition.ID), fmt.Sprintf("/api/v1/admin/petitions/%d/close", w.Petition.ID),
+			fmt.Sprintf("/admin/petitions/%d?notice=closed", w.Petition.ID), `"status":"closed"`},
+		{fmt.Sprintf("/admin/petitions/%d/reopen", w.Petition.ID), fmt.Sprintf("/api/v1/admin/petitions/%d/reopen", w.Petition.ID),
+			fmt.Sprintf("/admin/petitions/%d?notice=reopened", w.Petition.ID), `"status":"open"`},
+		{fmt.Sprintf("/admin/tokens/%d/revoke", pageTok.ID), fmt.Sprintf("/api/v1/admin/tokens/%d/revoke", apiTok.ID),
+			fmt.Sprintf("/admin/staff/%d?notice=revoked", owner.ID), `"active":false`},
+	} {
+		if res := c.submit(tt.page, nil); res.status != http.StatusSeeOther || res.header.Get("Location") != tt.location {
+			t.Errorf("POST %s: %d to %q, want 303 to %q", tt.page, res.status, res.header.Get("Location"), tt.location)
+		}
+		if res := api.do(http.MethodPost, tt.api, nil); res.status != http.StatusOK || !strings.Contains(res.body, tt.field) {
+			t.Errorf("POST %s: %d %s, want 200 with %s", tt.api, res.status, res.body, tt.field)
+		}
+		// An id that names nothing: the page's error page, the API's error shape.
+		page, path := notFoundPath(tt.page), notFoundPath(tt.api)
+		if res := c.submit(page, nil); res.status != http.StatusNotFound || !strings.Contains(res.header.Get("Content-Type"), "text/html") {
+			t.Errorf("POST %s: %d %s, want the 404 page", page, res.status, res.header.Get("Content-Type"))
+		}
+		if res := api.do(http.MethodPost, path, nil); res.status != http.StatusNotFound || res.errorCode(t) != "not_found" {
+			t.Errorf("POST %s: %d %s, want 404 not_found", path, res.status, res.body)
+		}
+	}
+}
+
+// notFoundPath swaps the id in an action's path for one that names nothing.
+func notFoundPath(path string) string {
+	parts := strings.Split(path, "/")
+	parts[len(parts)-2] = "999999999"
+	return strings.Join(parts, "/")
+}

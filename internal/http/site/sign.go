@@ -1,0 +1,101 @@
+package site
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/petition"
+)
+
+// honeypotField is a form field hidden from people; bots fill it in.
+const honeypotField = "website"
+
+// signLimitMessage is what a visitor who signs too often is told.
+const signLimitMessage = "Too many signatures from your connection. Please wait a moment and try again."
+
+// POST /releases/:slug/sign
+func (s *Site) signForm(c *gin.Context) {
+	ctx := c.Request.Context()
+	v, err := s.releaseView(ctx, c.Param("slug"))
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	if err := kit.ParseForm(c); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	if !kit.CSRFValid(c) {
+		s.Fail(c, kit.ErrCSRF)
+		return
+	}
+	thanks := "/releases/" + url.PathEscape(v.Release.Slug) + "/thanks"
+	if strings.TrimSpace(c.PostForm(honeypotField)) != "" {
+		// Looks like success to the bot; nothing is stored.
+		c.Redirect(http.StatusSeeOther, thanks)
+		return
+	}
+	if !s.Limit(c, s.SignLimit, signLimitMessage) {
+		return
+	}
+	if v.Petition == nil {
+		s.Fail(c, petition.ErrNotFound)
+		return
+	}
+	consent := c.PostForm("consent_updates") == "yes"
+	form := signForm{FullName: c.PostForm("full_name"), Email: c.PostForm("email"),
+		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent}
+	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
+		Country: form.Country, ConsentUpdates: &consent}
+	res, err := s.Signing.Sign(ctx, petition.SignRequest{PetitionID: v.Petition.ID, Input: in, SourceReleaseID: &v.Release.ID})
+	fields, invalid := kit.FieldErrors(err)
+	switch {
+	case err == nil:
+		if res.New {
+			// Lets a donation made next be linked to this signature.
+			s.rememberSupporter(c, v.Petition.ID, in.Email)
+		}
+		c.Redirect(http.StatusSeeOther, thanks)
+	case invalid:
+		form.Errors = fields
+		s.renderRelease(c, http.StatusUnprocessableEntity, v, form, "")
+	case errors.Is(err, petition.ErrClosed):
+		closed := *v.Petition
+		closed.Status = petition.StatusClosed
+		v.Petition = &closed
+		s.renderRelease(c, http.StatusConflict, v, form, "This petition has closed and no longer takes signatures. Thank you for your support.")
+	default:
+		s.Fail(c, err)
+	}
+}
+
+// thanksPageData is what thanks.html shows.
+type thanksPageData struct {
+	releaseView
+	ShareURL         string
+	ShareText        string
+	DonationsEnabled bool
+	Donate           *donateView // the donation ask; nil when donations are off
+}
+
+// GET /releases/:slug/thanks
+func (s *Site) thanksPage(c *gin.Context) {
+	v, err := s.releaseView(c.Request.Context(), c.Param("slug"))
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	d := thanksPageData{releaseView: v, DonationsEnabled: s.Donations.Enabled(),
+		Donate:    s.donateForm(s.CSRFToken(c), v, donateInput{}, nil),
+		ShareURL:  s.Config.BaseURL + "/releases/" + url.PathEscape(v.Release.Slug),
+		ShareText: v.Release.Title}
+	if v.Petition != nil {
+		d.ShareText = "I signed: " + v.Petition.Title
+	}
+	s.Render(c, http.StatusOK, "thanks", kit.Page{Title: "Thank you", Data: d})
+}
