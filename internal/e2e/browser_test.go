@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -70,9 +69,10 @@ func runWithBrowser(m *testing.M) int {
 
 // app is the real server over its own database, with the demo loaded.
 type app struct {
-	url  string
-	db   *postgres.DB
-	demo postgres.SeedSet
+	url    string
+	db     *postgres.DB
+	demo   postgres.SeedSet
+	server *apptest.Server
 }
 
 func startApp(t *testing.T) *app {
@@ -84,8 +84,7 @@ func startApp(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	srv := apptest.Start(t, db, apptest.Options{Config: func(c *config.Config) { c.LogLevel = slog.LevelWarn }})
-	base := srv.URL
-	return &app{url: base, db: db, demo: set}
+	return &app{url: srv.URL, db: db, demo: set, server: srv}
 }
 
 // signViaAPI signs the demo petition as another supporter would, from
@@ -93,15 +92,9 @@ func startApp(t *testing.T) *app {
 func (a *app) signViaAPI(t *testing.T, email string) {
 	t.Helper()
 	body := fmt.Sprintf(`{"full_name":"Background Signer","email":%q,"country":"GB","consent_updates":false}`, email)
-	res, err := http.Post(fmt.Sprintf("%s/api/v1/petitions/%d/signatures", a.url, a.demo.Petition.ID),
-		"application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		b, _ := io.ReadAll(res.Body)
-		t.Fatalf("sign via the API: %d %s", res.StatusCode, b)
+	res := a.server.Client(t).PostJSON(apptest.SignaturesPath(a.demo.Petition.ID), body)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("sign via the API: %d %s", res.Status, res.Body)
 	}
 }
 

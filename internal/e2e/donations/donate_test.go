@@ -9,12 +9,13 @@ import (
 
 	"github.com/advocacy/advocacy/internal/demo"
 	"github.com/advocacy/advocacy/internal/donation"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 )
 
 func TestReleasePageOffersPresetsInTheCampaignsCurrency(t *testing.T) {
 	a := newApp(t, appOptions{})
 	b := a.browser(t)
-	page := b.get("/releases/" + demo.ReleaseSlug).body
+	page := b.Get("/releases/" + demo.ReleaseSlug).Body
 	for _, want := range []string{
 		`action="/releases/` + demo.ReleaseSlug + `/donate"`,
 		`value="5"`, `£5</label>`, `value="10" checked`, `£10</label>`, `£25</label>`, `£50</label>`,
@@ -24,7 +25,7 @@ func TestReleasePageOffersPresetsInTheCampaignsCurrency(t *testing.T) {
 			t.Errorf("release page lacks %q", want)
 		}
 	}
-	eur := b.get("/releases/eu-release").body
+	eur := b.Get("/releases/eu-release").Body
 	if !strings.Contains(eur, `€25</label>`) || strings.Contains(eur, `name="gift_aid"`) {
 		t.Errorf("the EUR release must offer € amounts and no Gift Aid")
 	}
@@ -37,8 +38,8 @@ func TestDonateRedirectsToTheCheckoutTheGatewayReturned(t *testing.T) {
 		"gift_aid_name": {"Jane Doe"}, "gift_aid_address": {"1 High Street, Leeds"}, "gift_aid_postcode": {"ls1 1ub"},
 		"gift_aid_confirm": {"yes"}, "currency": {"EUR"}})
 	req, sessionID, checkoutURL := a.gateway.last(t)
-	if res.status != http.StatusSeeOther || res.header.Get("Location") != checkoutURL {
-		t.Fatalf("%d to %q, want 303 to %q", res.status, res.header.Get("Location"), checkoutURL)
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != checkoutURL {
+		t.Fatalf("%d to %q, want 303 to %q", res.Status, res.Header.Get("Location"), checkoutURL)
 	}
 	if !strings.HasPrefix(checkoutURL, "https://checkout.stripe.com/") || !strings.HasPrefix(sessionID, "cs_") {
 		t.Errorf("stripe-mock answered %q, %q", sessionID, checkoutURL)
@@ -64,8 +65,8 @@ func TestDonateRedirectsToTheCheckoutTheGatewayReturned(t *testing.T) {
 
 	// The custom amount wins when typed, even with a preset still selected.
 	res = b.donate(demo.ReleaseSlug, url.Values{"amount": {"10"}, "amount_other": {"£12.50"}})
-	if _, _, u := a.gateway.last(t); res.status != http.StatusSeeOther || res.header.Get("Location") != u {
-		t.Fatalf("custom amount: %d", res.status)
+	if _, _, u := a.gateway.last(t); res.Status != http.StatusSeeOther || res.Header.Get("Location") != u {
+		t.Fatalf("custom amount: %d", res.Status)
 	}
 	if req, _, _ := a.gateway.last(t); req.Amount != 1250 {
 		t.Errorf("custom amount charged %d, want 1250", req.Amount)
@@ -73,8 +74,8 @@ func TestDonateRedirectsToTheCheckoutTheGatewayReturned(t *testing.T) {
 
 	// A campaign in euros takes euros.
 	res = b.donate("eu-release", url.Values{"amount": {"other"}, "amount_other": {"7.5"}})
-	if req, _, _ := a.gateway.last(t); res.status != http.StatusSeeOther || req.Currency != "EUR" || req.Amount != 750 {
-		t.Errorf("EUR donation: %d, %+v", res.status, req)
+	if req, _, _ := a.gateway.last(t); res.Status != http.StatusSeeOther || req.Currency != "EUR" || req.Amount != 750 {
+		t.Errorf("EUR donation: %d, %+v", res.Status, req)
 	}
 }
 
@@ -104,11 +105,11 @@ func TestDonateInvalidInputKeepsTheForm(t *testing.T) {
 			b := a.browser(t)
 			before, calls := a.count(t), a.gateway.calls()
 			res := b.donate(demo.ReleaseSlug, tt.form)
-			if res.status != http.StatusUnprocessableEntity {
-				t.Fatalf("status %d, want 422", res.status)
+			if res.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", res.Status)
 			}
 			for _, want := range tt.want {
-				if !strings.Contains(res.body, want) {
+				if !strings.Contains(res.Body, want) {
 					t.Errorf("page lacks %q", want)
 				}
 			}
@@ -119,9 +120,9 @@ func TestDonateInvalidInputKeepsTheForm(t *testing.T) {
 					Fields map[string]string `json:"fields"`
 				} `json:"error"`
 			}
-			if err := json.Unmarshal([]byte(res.body), &body); err != nil || res.status != http.StatusUnprocessableEntity ||
+			if err := json.Unmarshal([]byte(res.Body), &body); err != nil || res.Status != http.StatusUnprocessableEntity ||
 				body.Error.Code != "invalid" || body.Error.Fields[tt.field] == "" {
-				t.Errorf("JSON answer %d %s", res.status, res.body)
+				t.Errorf("JSON answer %d %s", res.Status, res.Body)
 			}
 			if a.count(t) != before || a.gateway.calls() != calls {
 				t.Errorf("invalid input created a donation or a checkout session")
@@ -129,25 +130,25 @@ func TestDonateInvalidInputKeepsTheForm(t *testing.T) {
 		})
 	}
 	b := a.browser(t)
-	if res := b.donate("eu-release", url.Values{"amount": {"10"}, "gift_aid": {"yes"}}); res.status != http.StatusUnprocessableEntity ||
-		!strings.Contains(res.body, "Gift Aid applies only to donations in pounds sterling.") {
-		t.Errorf("Gift Aid on a EUR donation: %d", res.status)
+	if res := b.donate("eu-release", url.Values{"amount": {"10"}, "gift_aid": {"yes"}}); res.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.Body, "Gift Aid applies only to donations in pounds sterling.") {
+		t.Errorf("Gift Aid on a EUR donation: %d", res.Status)
 	}
 }
 
 func TestDonateRefusesForgedAndUnknown(t *testing.T) {
 	a := newApp(t, appOptions{})
 	b := a.browser(t)
-	b.token("/releases/" + demo.ReleaseSlug) // has the cookie, but posts no token
-	if res := b.post("/releases/"+demo.ReleaseSlug+"/donate", url.Values{"amount": {"10"}}); res.status != http.StatusForbidden {
-		t.Errorf("no form token: %d, want 403", res.status)
+	b.FormToken("/releases/" + demo.ReleaseSlug) // has the cookie, but posts no token
+	if res := b.post("/releases/"+demo.ReleaseSlug+"/donate", url.Values{"amount": {"10"}}); res.Status != http.StatusForbidden {
+		t.Errorf("no form token: %d, want 403", res.Status)
 	}
-	if res := b.post("/releases/"+demo.ReleaseSlug+"/donate", url.Values{"amount": {"10"}, "csrf_token": {b.token("/releases/" + demo.ReleaseSlug)}},
-		"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"); res.status != http.StatusForbidden {
-		t.Errorf("cross-site post: %d, want 403", res.status)
+	if res := b.post("/releases/"+demo.ReleaseSlug+"/donate", url.Values{"amount": {"10"}, "csrf_token": {b.FormToken("/releases/" + demo.ReleaseSlug)}},
+		"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"); res.Status != http.StatusForbidden {
+		t.Errorf("cross-site post: %d, want 403", res.Status)
 	}
-	if res := b.post("/releases/no-such-release/donate", url.Values{"amount": {"10"}, "csrf_token": {b.token("/releases/" + demo.ReleaseSlug)}}); res.status != http.StatusNotFound {
-		t.Errorf("unknown release: %d, want 404", res.status)
+	if res := b.post("/releases/no-such-release/donate", url.Values{"amount": {"10"}, "csrf_token": {b.FormToken("/releases/" + demo.ReleaseSlug)}}); res.Status != http.StatusNotFound {
+		t.Errorf("unknown release: %d, want 404", res.Status)
 	}
 	if a.count(t) != 0 {
 		t.Errorf("refused posts created donations")
@@ -157,40 +158,40 @@ func TestDonateRefusesForgedAndUnknown(t *testing.T) {
 func TestDonationsOff(t *testing.T) {
 	a := newApp(t, appOptions{donationsOff: true, noWebhooks: true})
 	b := a.browser(t)
-	page := b.get("/releases/" + demo.ReleaseSlug)
-	if page.status != http.StatusOK || strings.Contains(page.body, "/donate\"") || strings.Contains(page.body, "donate-ask") {
+	page := b.Get("/releases/" + demo.ReleaseSlug)
+	if page.Status != http.StatusOK || strings.Contains(page.Body, "/donate\"") || strings.Contains(page.Body, "donate-ask") {
 		t.Errorf("release page shows a donation ask with donations off")
 	}
-	token := b.token("/releases/" + demo.ReleaseSlug)
+	token := b.FormToken("/releases/" + demo.ReleaseSlug)
 	res := b.post("/releases/"+demo.ReleaseSlug+"/donate", url.Values{"amount": {"10"}, "csrf_token": {token}})
-	if res.status != http.StatusServiceUnavailable || !strings.Contains(res.body, "Donations are not available") ||
-		!strings.Contains(res.header.Get("Content-Type"), "text/html") {
-		t.Errorf("browser: %d %s", res.status, res.header.Get("Content-Type"))
+	if res.Status != http.StatusServiceUnavailable || !strings.Contains(res.Body, "Donations are not available") ||
+		!strings.Contains(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("browser: %d %s", res.Status, res.Header.Get("Content-Type"))
 	}
-	for _, r := range []response{
+	for _, r := range []apptest.Response{
 		b.post("/releases/"+demo.ReleaseSlug+"/donate", url.Values{"amount": {"10"}, "csrf_token": {token}}, "Accept", "application/json"),
-		b.get("/donations/thanks?session_id=cs_x", "Accept", "application/json"),
-		b.get("/donations/cancelled", "Accept", "application/json"),
+		b.Get("/donations/thanks?session_id=cs_x", "Accept", "application/json"),
+		b.Get("/donations/cancelled", "Accept", "application/json"),
 	} {
 		var body struct {
 			Error struct{ Code string } `json:"error"`
 		}
-		if err := json.Unmarshal([]byte(r.body), &body); err != nil || r.status != http.StatusServiceUnavailable ||
-			body.Error.Code != "donations_disabled" || r.header.Get("Retry-After") != "" {
-			t.Errorf("JSON: %d %s (Retry-After %q)", r.status, r.body, r.header.Get("Retry-After"))
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil || r.Status != http.StatusServiceUnavailable ||
+			body.Error.Code != "donations_disabled" || r.Header.Get("Retry-After") != "" {
+			t.Errorf("JSON: %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
 		}
 	}
-	if r := b.post("/webhooks/stripe", url.Values{}); r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "donations_disabled") {
-		t.Errorf("webhook without a secret: %d %s", r.status, r.body)
+	if r := b.post("/webhooks/stripe", url.Values{}); r.Status != http.StatusServiceUnavailable || !strings.Contains(r.Body, "donations_disabled") {
+		t.Errorf("webhook without a secret: %d %s", r.Status, r.Body)
 	}
 	// Everything else still works: signing, and its thanks page without an ask.
 	sign := b.post("/releases/"+demo.ReleaseSlug+"/sign", url.Values{"csrf_token": {token}, "full_name": {"Sam Signer"},
 		"email": {"sam@example.org"}, "country": {"GB"}})
-	if sign.status != http.StatusSeeOther {
-		t.Fatalf("sign: %d", sign.status)
+	if sign.Status != http.StatusSeeOther {
+		t.Fatalf("sign: %d", sign.Status)
 	}
-	if thanks := b.get("/releases/" + demo.ReleaseSlug + "/thanks"); thanks.status != http.StatusOK || strings.Contains(thanks.body, "donate-ask") {
-		t.Errorf("thanks page: %d, ask shown: %v", thanks.status, strings.Contains(thanks.body, "donate-ask"))
+	if thanks := b.Get("/releases/" + demo.ReleaseSlug + "/thanks"); thanks.Status != http.StatusOK || strings.Contains(thanks.Body, "donate-ask") {
+		t.Errorf("thanks page: %d, ask shown: %v", thanks.Status, strings.Contains(thanks.Body, "donate-ask"))
 	}
 }
 
@@ -200,17 +201,17 @@ func TestDonationLinksTheDonorsOwnSignature(t *testing.T) {
 	a := newApp(t, appOptions{})
 	sign := func(b *browser, email string) {
 		t.Helper()
-		res := b.post("/releases/"+demo.ReleaseSlug+"/sign", url.Values{"csrf_token": {b.token("/releases/" + demo.ReleaseSlug)},
+		res := b.post("/releases/"+demo.ReleaseSlug+"/sign", url.Values{"csrf_token": {b.FormToken("/releases/" + demo.ReleaseSlug)},
 			"full_name": {"Sam Signer"}, "email": {email}, "country": {"GB"}})
-		if res.status != http.StatusSeeOther {
-			t.Fatalf("sign: %d", res.status)
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("sign: %d", res.Status)
 		}
 	}
 	donateFrom := func(b *browser, page string) donation.Entry {
 		t.Helper()
-		form := url.Values{"amount": {"10"}, "csrf_token": {b.token(page)}}
-		if res := b.post("/releases/"+demo.ReleaseSlug+"/donate", form); res.status != http.StatusSeeOther {
-			t.Fatalf("donate: %d", res.status)
+		form := url.Values{"amount": {"10"}, "csrf_token": {b.FormToken(page)}}
+		if res := b.post("/releases/"+demo.ReleaseSlug+"/donate", form); res.Status != http.StatusSeeOther {
+			t.Fatalf("donate: %d", res.Status)
 		}
 		_, id, _ := a.gateway.last(t)
 		e, err := a.store.BySessionID(t.Context(), id)
@@ -222,8 +223,8 @@ func TestDonationLinksTheDonorsOwnSignature(t *testing.T) {
 
 	signer := a.browser(t)
 	sign(signer, " Sam@Example.org ")
-	thanks := signer.get("/releases/" + demo.ReleaseSlug + "/thanks")
-	if !strings.Contains(thanks.body, `action="/releases/`+demo.ReleaseSlug+`/donate"`) {
+	thanks := signer.Get("/releases/" + demo.ReleaseSlug + "/thanks")
+	if !strings.Contains(thanks.Body, `action="/releases/`+demo.ReleaseSlug+`/donate"`) {
 		t.Fatal("the thanks page has no donation form")
 	}
 	e := donateFrom(signer, "/releases/"+demo.ReleaseSlug+"/thanks")
@@ -244,8 +245,7 @@ func TestDonationLinksTheDonorsOwnSignature(t *testing.T) {
 		t.Errorf("re-signing with someone's email linked their signature %d", *e.SignatureID)
 	}
 	forger := a.browser(t)
-	u, _ := url.Parse(a.URL)
-	forger.client.Jar.SetCookies(u, []*http.Cookie{{Name: "advocacy_supporter", Value: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}})
+	forger.SetCookie("/", &http.Cookie{Name: "advocacy_supporter", Value: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})
 	if e := donateFrom(forger, "/releases/"+demo.ReleaseSlug); e.SignatureID != nil {
 		t.Errorf("a forged cookie linked signature %d", *e.SignatureID)
 	}
@@ -254,13 +254,13 @@ func TestDonationLinksTheDonorsOwnSignature(t *testing.T) {
 func TestCancelledPage(t *testing.T) {
 	a := newApp(t, appOptions{})
 	b := a.browser(t)
-	res := b.get("/donations/cancelled?release=" + demo.ReleaseSlug)
-	if res.status != http.StatusOK || !strings.Contains(res.body, "no money was taken") ||
-		!strings.Contains(res.body, `href="/releases/`+demo.ReleaseSlug+`#donate"`) {
-		t.Errorf("cancelled: %d", res.status)
+	res := b.Get("/donations/cancelled?release=" + demo.ReleaseSlug)
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "no money was taken") ||
+		!strings.Contains(res.Body, `href="/releases/`+demo.ReleaseSlug+`#donate"`) {
+		t.Errorf("cancelled: %d", res.Status)
 	}
-	if res := b.get("/donations/cancelled?release=%3Cscript%3E"); res.status != http.StatusOK || strings.Contains(res.body, "<script>") {
-		t.Errorf("cancelled with a bad slug: %d", res.status)
+	if res := b.Get("/donations/cancelled?release=%3Cscript%3E"); res.Status != http.StatusOK || strings.Contains(res.Body, "<script>") {
+		t.Errorf("cancelled with a bad slug: %d", res.Status)
 	}
 }
 
@@ -270,10 +270,10 @@ func TestDonateWhenStripeRefuses(t *testing.T) {
 	a := newApp(t, appOptions{refusedKey: true})
 	b := a.browser(t)
 	res := b.donate(demo.ReleaseSlug, url.Values{"amount": {"10"}})
-	if res.status != http.StatusServiceUnavailable || !strings.Contains(res.body, "No money was taken") {
-		t.Fatalf("status %d", res.status)
+	if res.Status != http.StatusServiceUnavailable || !strings.Contains(res.Body, "No money was taken") {
+		t.Fatalf("status %d", res.Status)
 	}
-	if res.header.Get("Retry-After") == "" {
+	if res.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After on a 503 the donor can retry")
 	}
 	page, err := a.store.List(t.Context(), donation.Filter{})
@@ -281,7 +281,7 @@ func TestDonateWhenStripeRefuses(t *testing.T) {
 		t.Errorf("donations %+v, %v", page.Entries, err)
 	}
 	res = b.donate(demo.ReleaseSlug, url.Values{"amount": {"10"}}, "Accept", "application/json")
-	if res.status != http.StatusServiceUnavailable || !strings.Contains(res.body, `"code":"unavailable"`) {
-		t.Errorf("JSON: %d %s", res.status, res.body)
+	if res.Status != http.StatusServiceUnavailable || !strings.Contains(res.Body, `"code":"unavailable"`) {
+		t.Errorf("JSON: %d %s", res.Status, res.Body)
 	}
 }

@@ -48,9 +48,7 @@ func TestFinanceRoutesByRole(t *testing.T) {
 				} else {
 					body = strings.NewReader("")
 				}
-				req, _ := http.NewRequestWithContext(t.Context(), r.method, a.URL+r.path, body)
-				req.Header.Set("Content-Type", "application/json")
-				res := b.do(req)
+				res := b.Do(r.method, r.path, body, "Content-Type", "application/json")
 				want, code := http.StatusOK, ""
 				switch who {
 				case "anonymous":
@@ -58,10 +56,10 @@ func TestFinanceRoutesByRole(t *testing.T) {
 				case "campaigner":
 					want, code = http.StatusForbidden, "forbidden"
 				}
-				if res.status != want || (code != "" && !strings.Contains(res.body, `"code":"`+code+`"`)) {
-					t.Errorf("%d, want %d %s: %.300s", res.status, want, code, res.body)
+				if res.Status != want || (code != "" && !strings.Contains(res.Body, `"code":"`+code+`"`)) {
+					t.Errorf("%d, want %d %s: %.300s", res.Status, want, code, res.Body)
 				}
-				if who != "finance" && who != "admin" && strings.Contains(res.body, "Gina Giver") {
+				if who != "finance" && who != "admin" && strings.Contains(res.Body, "Gina Giver") {
 					t.Errorf("the donor's name reached a %s", who)
 				}
 			})
@@ -83,22 +81,22 @@ func TestFinanceRoutesByRole(t *testing.T) {
 	for _, path := range pageRoutes {
 		for _, who := range []string{"anonymous", "campaigner", "finance", "admin"} {
 			t.Run("page "+who+" "+path, func(t *testing.T) {
-				res := browsers[who].get(path)
+				res := browsers[who].Get(path)
 				switch who {
 				case "anonymous":
-					if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/admin/login?next=") {
-						t.Errorf("%d to %q, want 303 to the login page", res.status, res.header.Get("Location"))
+					if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/admin/login?next=") {
+						t.Errorf("%d to %q, want 303 to the login page", res.Status, res.Header.Get("Location"))
 					}
 				case "campaigner":
-					if res.status != http.StatusForbidden {
-						t.Errorf("%d, want 403", res.status)
+					if res.Status != http.StatusForbidden {
+						t.Errorf("%d, want 403", res.Status)
 					}
 				default:
-					if res.status != http.StatusOK {
-						t.Errorf("%d, want 200: %.300s", res.status, res.body)
+					if res.Status != http.StatusOK {
+						t.Errorf("%d, want 200: %.300s", res.Status, res.Body)
 					}
 				}
-				if who != "finance" && who != "admin" && strings.Contains(res.body, "Gina Giver") {
+				if who != "finance" && who != "admin" && strings.Contains(res.Body, "Gina Giver") {
 					t.Errorf("the donor's name reached a %s", who)
 				}
 			})
@@ -106,19 +104,19 @@ func TestFinanceRoutesByRole(t *testing.T) {
 	}
 	t.Run("page review post", func(t *testing.T) {
 		path := "/admin/donations/" + id + "/review"
-		if res := browsers["anonymous"].post(path, url.Values{"note": {"x"}}); res.status != http.StatusSeeOther ||
-			!strings.HasPrefix(res.header.Get("Location"), "/admin/login") {
-			t.Errorf("anonymous: %d %q", res.status, res.header.Get("Location"))
+		if res := browsers["anonymous"].post(path, url.Values{"note": {"x"}}); res.Status != http.StatusSeeOther ||
+			!strings.HasPrefix(res.Header.Get("Location"), "/admin/login") {
+			t.Errorf("anonymous: %d %q", res.Status, res.Header.Get("Location"))
 		}
 		c := browsers["campaigner"]
-		if res := c.post(path, url.Values{"note": {"x"}, "csrf_token": {c.token("/admin")}}); res.status != http.StatusForbidden {
-			t.Errorf("campaigner: %d", res.status)
+		if res := c.post(path, url.Values{"note": {"x"}, "csrf_token": {c.FormToken("/admin")}}); res.Status != http.StatusForbidden {
+			t.Errorf("campaigner: %d", res.Status)
 		}
 		for _, who := range []string{"finance", "admin"} {
 			b := browsers[who]
-			res := b.post(path, url.Values{"note": {"Seen by " + who}, "csrf_token": {b.token("/admin/donations/" + id)}})
-			if res.status != http.StatusSeeOther || res.header.Get("Location") != "/admin/donations/"+id+"?notice=reviewed" {
-				t.Errorf("%s: %d %q", who, res.status, res.header.Get("Location"))
+			res := b.post(path, url.Values{"note": {"Seen by " + who}, "csrf_token": {b.FormToken("/admin/donations/" + id)}})
+			if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/admin/donations/"+id+"?notice=reviewed" {
+				t.Errorf("%s: %d %q", who, res.Status, res.Header.Get("Location"))
 			}
 			want := fmt.Sprintf("donation.review %d %s donation %d", accounts[who].ID, accounts[who].Email, g.ID)
 			if got := a.lastReviewAudit(t); got != want {
@@ -128,24 +126,24 @@ func TestFinanceRoutesByRole(t *testing.T) {
 	})
 	t.Run("the campaigner's desk shows no donor", func(t *testing.T) {
 		c := browsers["campaigner"]
-		home := c.get("/admin")
-		if home.status != http.StatusOK || strings.Contains(home.body, `href="/admin/donations"`) {
-			t.Errorf("desk: %d, links to donations: %v", home.status, strings.Contains(home.body, `href="/admin/donations"`))
+		home := c.Get("/admin")
+		if home.Status != http.StatusOK || strings.Contains(home.Body, `href="/admin/donations"`) {
+			t.Errorf("desk: %d, links to donations: %v", home.Status, strings.Contains(home.Body, `href="/admin/donations"`))
 		}
 		for _, path := range []string{"/admin", fmt.Sprintf("/admin/petitions/%d", a.demo.Petition.ID),
 			fmt.Sprintf("/admin/releases/%d/preview", a.demo.Release.ID)} {
-			res := c.get(path)
-			if res.status != http.StatusOK {
-				t.Errorf("%s: %d", path, res.status)
+			res := c.Get(path)
+			if res.Status != http.StatusOK {
+				t.Errorf("%s: %d", path, res.Status)
 			}
 			for _, secret := range []string{"Gina Giver", "donor@example.org", "Dee Donor", "pi_roles"} {
-				if strings.Contains(res.body, secret) {
+				if strings.Contains(res.Body, secret) {
 					t.Errorf("%s shows %q to a campaigner", path, secret)
 				}
 			}
 		}
 		// What each release raised is the campaigner's to see, as sums.
-		dash := c.get(fmt.Sprintf("/admin/petitions/%d", a.demo.Petition.ID)).body
+		dash := c.Get(fmt.Sprintf("/admin/petitions/%d", a.demo.Petition.ID)).Body
 		table := regexp.MustCompile(`(?s)<table class="list breakdown" id="donations-by-release">.*?</table>`).FindString(dash)
 		want := `<td class="num">1</td><td class="num">£15.00</td><td class="num">£0.00</td><td class="num">£15.00</td>`
 		if !strings.Contains(table, html.EscapeString(a.demo.Release.Title)) || !strings.Contains(table, want) {
@@ -153,8 +151,8 @@ func TestFinanceRoutesByRole(t *testing.T) {
 		}
 		// The campaigner's own API token does not open the finance API, and
 		// its session cookie opens no API at all.
-		if res := c.get("/api/v1/admin/donations"); res.status != http.StatusUnauthorized {
-			t.Errorf("a session cookie on the API: %d", res.status)
+		if res := c.Get("/api/v1/admin/donations"); res.Status != http.StatusUnauthorized {
+			t.Errorf("a session cookie on the API: %d", res.Status)
 		}
 	})
 }
@@ -169,17 +167,17 @@ var (
 // Content-Security-Policy lets render: no inline styles or scripts.
 func (b *browser) page(path string, want int) string {
 	b.t.Helper()
-	res := b.get(path)
-	if res.status != want {
-		b.t.Fatalf("GET %s: %d, want %d: %.500s", path, res.status, want, res.body)
+	res := b.Get(path)
+	if res.Status != want {
+		b.t.Fatalf("GET %s: %d, want %d: %.500s", path, res.Status, want, res.Body)
 	}
-	if !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || !strings.Contains(res.body, `class="admin-nav"`) {
-		b.t.Errorf("GET %s: not an admin page (%s)", path, res.header.Get("Content-Type"))
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(res.Body, `class="admin-nav"`) {
+		b.t.Errorf("GET %s: not an admin page (%s)", path, res.Header.Get("Content-Type"))
 	}
-	if inlineStyle.MatchString(res.body) || inlineScript.MatchString(res.body) {
+	if inlineStyle.MatchString(res.Body) || inlineScript.MatchString(res.Body) {
 		b.t.Errorf("GET %s: inline style or script, which the CSP forbids", path)
 	}
-	return res.body
+	return res.Body
 }
 
 // rowOf returns the HTML of the table row with id="donation-<id>".
@@ -205,8 +203,8 @@ func TestFinancePages(t *testing.T) {
 	a.refund(t, refunded, "pi_page_refunded", 1500)
 	a.pay(t, plain, "pi_page_plain", paidOn)
 	stray := stripetest.Event(eventID("stray"), "charge.refunded", time.Now(), stripetest.Charge("ch_stray", "pi_stray", 1000, 1000, nil))
-	if res := a.webhook(t, stray, signed(stray)); res.status != http.StatusOK {
-		t.Fatalf("stray event: %d", res.status)
+	if res := a.webhook(t, stray, signed(stray)); res.Status != http.StatusOK {
+		t.Fatalf("stray event: %d", res.Status)
 	}
 	b := a.staffBrowser(t, a.finance.Member)
 
@@ -262,11 +260,11 @@ func TestFinancePages(t *testing.T) {
 		}
 	})
 	t.Run("exports from the pages", func(t *testing.T) {
-		rows := readCSV(t, b.get("/admin/donations.csv?status=partially_refunded"))
+		rows := readCSV(t, b.Get("/admin/donations.csv?status=partially_refunded"))
 		if len(rows) != 2 || rows[1][0] != fmt.Sprint(refunded.ID) {
 			t.Errorf("donations CSV %q", rows)
 		}
-		rows = readCSV(t, b.get("/admin/giftaid.csv?from=2026-10-01&to=2026-10-31"))
+		rows = readCSV(t, b.Get("/admin/giftaid.csv?from=2026-10-01&to=2026-10-31"))
 		if len(rows) != 2 || rows[1][0] != fmt.Sprint(kept.ID) || rows[1][2] != "Jane Doe" {
 			t.Errorf("Gift Aid claim %q", rows)
 		}
@@ -283,8 +281,8 @@ func TestFinancePages(t *testing.T) {
 			t.Error("no review form with a CSRF token")
 		}
 		for _, p := range []string{"/admin/donations/999999", "/admin/donations/abc"} {
-			if res := b.get(p); res.status != http.StatusNotFound {
-				t.Errorf("%s: %d", p, res.status)
+			if res := b.Get(p); res.Status != http.StatusNotFound {
+				t.Errorf("%s: %d", p, res.Status)
 			}
 		}
 	})
@@ -292,19 +290,19 @@ func TestFinancePages(t *testing.T) {
 		path := fmt.Sprintf("/admin/donations/%d", kept.ID)
 		// Without the token the review is refused and nothing is recorded.
 		res := b.post(path+"/review", url.Values{"note": {"Forged."}})
-		if res.status != http.StatusForbidden {
-			t.Errorf("without a CSRF token: %d", res.status)
+		if res.Status != http.StatusForbidden {
+			t.Errorf("without a CSRF token: %d", res.Status)
 		}
 		if e, _, _ := a.store.Get(t.Context(), kept.ID); e.ReviewedAt != nil {
 			t.Error("a review without a CSRF token was recorded")
 		}
-		res = b.post(path+"/review", url.Values{"note": {strings.Repeat("x", 2001)}, "csrf_token": {b.token(path)}})
-		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, `id="note-error"`) {
-			t.Errorf("a long note: %d", res.status)
+		res = b.post(path+"/review", url.Values{"note": {strings.Repeat("x", 2001)}, "csrf_token": {b.FormToken(path)}})
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `id="note-error"`) {
+			t.Errorf("a long note: %d", res.Status)
 		}
-		res = b.post(path+"/review", url.Values{"note": {"Matched to <the> bank statement."}, "csrf_token": {b.token(path)}})
-		if res.status != http.StatusSeeOther || res.header.Get("Location") != path+"?notice=reviewed" {
-			t.Fatalf("review: %d %q", res.status, res.header.Get("Location"))
+		res = b.post(path+"/review", url.Values{"note": {"Matched to <the> bank statement."}, "csrf_token": {b.FormToken(path)}})
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != path+"?notice=reviewed" {
+			t.Fatalf("review: %d %q", res.Status, res.Header.Get("Location"))
 		}
 		body := b.page(path+"?notice=reviewed", http.StatusOK)
 		for _, want := range []string{"Review recorded.", "by " + a.finance.Email, "Matched to &lt;the&gt; bank statement."} {

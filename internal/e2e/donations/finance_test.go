@@ -12,6 +12,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/demo"
 	"github.com/advocacy/advocacy/internal/donation"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 	"github.com/advocacy/advocacy/internal/tooling/stripetest"
 )
 
@@ -21,8 +22,8 @@ func (a *app) giveWithGiftAid(t *testing.T, amount, name string) given {
 	b := a.browser(t)
 	res := b.donate(demo.ReleaseSlug, url.Values{"amount_other": {amount}, "gift_aid": {"yes"}, "gift_aid_name": {name},
 		"gift_aid_address": {"1 High Street, Leeds"}, "gift_aid_postcode": {"LS1 1UB"}, "gift_aid_confirm": {"yes"}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("donate: %d %s", res.status, res.body)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("donate: %d %s", res.Status, res.Body)
 	}
 	_, id, _ := a.gateway.last(t)
 	e, err := a.store.BySessionID(t.Context(), id)
@@ -37,26 +38,26 @@ func (a *app) pay(t *testing.T, g given, pi string, at time.Time) {
 	t.Helper()
 	p := stripetest.Event(eventID("paid"), "checkout.session.completed", at,
 		stripetest.CheckoutSession(g.CheckoutSessionID, pi, "paid", g.meta))
-	if res := a.webhook(t, p, signed(p)); res.status != http.StatusOK {
-		t.Fatalf("pay: %d %s", res.status, res.body)
+	if res := a.webhook(t, p, signed(p)); res.Status != http.StatusOK {
+		t.Fatalf("pay: %d %s", res.Status, res.Body)
 	}
 }
 
 func (a *app) refund(t *testing.T, g given, pi string, refunded int64) {
 	t.Helper()
 	p := stripetest.Event(eventID("refund"), "charge.refunded", time.Now(), stripetest.Charge("ch_"+pi, pi, g.Amount, refunded, g.meta))
-	if res := a.webhook(t, p, signed(p)); res.status != http.StatusOK {
-		t.Fatalf("refund: %d %s", res.status, res.body)
+	if res := a.webhook(t, p, signed(p)); res.Status != http.StatusOK {
+		t.Fatalf("refund: %d %s", res.Status, res.Body)
 	}
 }
 
-func readCSV(t *testing.T, res response) [][]string {
+func readCSV(t *testing.T, res apptest.Response) [][]string {
 	t.Helper()
-	if res.status != http.StatusOK || !strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") ||
-		!strings.Contains(res.header.Get("Content-Disposition"), "attachment") {
-		t.Fatalf("CSV answer %d %q %q: %s", res.status, res.header.Get("Content-Type"), res.header.Get("Content-Disposition"), res.body)
+	if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("CSV answer %d %q %q: %s", res.Status, res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"), res.Body)
 	}
-	rows, err := csv.NewReader(strings.NewReader(res.body)).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +112,8 @@ func TestFinanceAPI(t *testing.T) {
 	unpaid := a.giveWithGiftAid(t, "50", "Una Unpaid")
 	plain := a.give(t, "20")
 	eurRes := b.donate("eu-release", url.Values{"amount": {"25"}})
-	if eurRes.status != http.StatusSeeOther {
-		t.Fatalf("EUR donation: %d", eurRes.status)
+	if eurRes.Status != http.StatusSeeOther {
+		t.Fatalf("EUR donation: %d", eurRes.Status)
 	}
 	_, eurSession, _ := a.gateway.last(t)
 	eur, _ := a.store.BySessionID(t.Context(), eurSession)
@@ -205,14 +206,14 @@ func TestFinanceAPI(t *testing.T) {
 	t.Run("bad filters", func(t *testing.T) {
 		for _, q := range []string{"?status=lost", "?campaign=nope", "?release=nope", "?from=yesterday", "?to=31/10/2026",
 			"?from=2026-10-10&to=2026-10-01", "?limit=0", "?limit=501", "?before=x"} {
-			res := b.get("/api/v1/admin/donations" + q)
-			if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, `"code":"invalid"`) {
-				t.Errorf("%s: %d %s", q, res.status, res.body)
+			res := b.Get("/api/v1/admin/donations" + q)
+			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `"code":"invalid"`) {
+				t.Errorf("%s: %d %s", q, res.Status, res.Body)
 			}
 		}
 	})
 	t.Run("one donation with its events", func(t *testing.T) {
-		res := b.get(fmt.Sprintf("/api/v1/admin/donations/%d", refunded.ID))
+		res := b.Get(fmt.Sprintf("/api/v1/admin/donations/%d", refunded.ID))
 		var out struct {
 			Donation struct {
 				Status  donation.Status `json:"status"`
@@ -230,8 +231,8 @@ func TestFinanceAPI(t *testing.T) {
 				Payload json.RawMessage `json:"payload"`
 			} `json:"events"`
 		}
-		if err := json.Unmarshal([]byte(res.body), &out); err != nil || res.status != http.StatusOK {
-			t.Fatalf("%d %v", res.status, err)
+		if err := json.Unmarshal([]byte(res.Body), &out); err != nil || res.Status != http.StatusOK {
+			t.Fatalf("%d %v", res.Status, err)
 		}
 		if out.Donation.Status != donation.StatusRefunded || out.Donation.GiftAid.FullName != "Rob Refund" ||
 			out.Donation.Release.Slug != demo.ReleaseSlug || out.Donation.Stripe.ChargeID != "ch_pi_refunded" {
@@ -242,13 +243,13 @@ func TestFinanceAPI(t *testing.T) {
 			t.Errorf("events %+v", out.Events)
 		}
 		for _, p := range []string{"/api/v1/admin/donations/999999", "/api/v1/admin/donations/abc"} {
-			if res := b.get(p); res.status != http.StatusNotFound || !strings.Contains(res.body, `"code":"not_found"`) {
-				t.Errorf("%s: %d", p, res.status)
+			if res := b.Get(p); res.Status != http.StatusNotFound || !strings.Contains(res.Body, `"code":"not_found"`) {
+				t.Errorf("%s: %d", p, res.Status)
 			}
 		}
 	})
 	t.Run("donations CSV", func(t *testing.T) {
-		rows := readCSV(t, b.get("/api/v1/admin/donations.csv?campaign="+demo.CampaignSlug))
+		rows := readCSV(t, b.Get("/api/v1/admin/donations.csv?campaign="+demo.CampaignSlug))
 		if fmt.Sprint(rows[0]) != fmt.Sprint(donation.CSVHeader) || len(rows) != 6 {
 			t.Fatalf("%d rows, header %v", len(rows), rows[0])
 		}
@@ -269,13 +270,13 @@ func TestFinanceAPI(t *testing.T) {
 			r[column(t, h, "status")] != "refunded" || r[column(t, h, "currency")] != "GBP" || r[column(t, h, "gift_aid")] != "yes" {
 			t.Errorf("refunded row %q", r)
 		}
-		if res := b.get("/api/v1/admin/donations.csv?status=lost"); res.status != http.StatusUnprocessableEntity ||
-			!strings.Contains(res.body, `"code":"invalid"`) {
-			t.Errorf("a bad filter: %d %s", res.status, res.body)
+		if res := b.Get("/api/v1/admin/donations.csv?status=lost"); res.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(res.Body, `"code":"invalid"`) {
+			t.Errorf("a bad filter: %d %s", res.Status, res.Body)
 		}
 	})
 	t.Run("gift aid claim CSV", func(t *testing.T) {
-		rows := readCSV(t, b.get("/api/v1/admin/giftaid.csv?from=2026-10-01&to=2026-10-31"))
+		rows := readCSV(t, b.Get("/api/v1/admin/giftaid.csv?from=2026-10-01&to=2026-10-31"))
 		want := [][]string{
 			donation.GiftAidCSVHeader,
 			{fmt.Sprint(evil.ID), "2026-10-10", `'=HYPERLINK("http://evil.example","x")`, "1 High Street, Leeds", "LS1 1UB", "10.00", "GBP",
@@ -289,18 +290,16 @@ func TestFinanceAPI(t *testing.T) {
 		if got, want := a.lastExportAudit(t), "giftaid.export "+a.finance.Email+" "; got != want {
 			t.Errorf("audit of the claim export: %q, want %q", got, want)
 		}
-		if rows := readCSV(t, b.get("/api/v1/admin/giftaid.csv?from=2026-10-11&to=2026-10-15")); len(rows) != 2 || rows[1][0] != fmt.Sprint(kept.ID) {
+		if rows := readCSV(t, b.Get("/api/v1/admin/giftaid.csv?from=2026-10-11&to=2026-10-15")); len(rows) != 2 || rows[1][0] != fmt.Sprint(kept.ID) {
 			t.Errorf("a narrower range: %q", rows)
 		}
-		if res := b.get("/api/v1/admin/giftaid.csv?from=soon"); res.status != http.StatusUnprocessableEntity {
-			t.Errorf("bad range: %d", res.status)
+		if res := b.Get("/api/v1/admin/giftaid.csv?from=soon"); res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("bad range: %d", res.Status)
 		}
 	})
 	t.Run("review", func(t *testing.T) {
-		post := func(path, contentType, body string) response {
-			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, a.URL+path, strings.NewReader(body))
-			req.Header.Set("Content-Type", contentType)
-			return b.do(req)
+		post := func(path, contentType, body string) apptest.Response {
+			return b.Do(http.MethodPost, path, strings.NewReader(body), "Content-Type", contentType)
 		}
 		path := fmt.Sprintf("/api/v1/admin/donations/%d/review", kept.ID)
 		res := post(path, "application/json", `{"note":"Matched to the bank statement."}`)
@@ -312,27 +311,27 @@ func TestFinanceAPI(t *testing.T) {
 			} `json:"reviewed_by"`
 			ReviewNote string `json:"review_note"`
 		}
-		if err := json.Unmarshal([]byte(res.body), &out); err != nil || res.status != http.StatusOK || out.ReviewedAt == nil ||
+		if err := json.Unmarshal([]byte(res.Body), &out); err != nil || res.Status != http.StatusOK || out.ReviewedAt == nil ||
 			out.ReviewedBy.ID != a.finance.ID || out.ReviewedBy.Email != a.finance.Email || out.ReviewNote != "Matched to the bank statement." {
-			t.Fatalf("review: %d %s", res.status, res.body)
+			t.Fatalf("review: %d %s", res.Status, res.Body)
 		}
 		if got, want := a.lastReviewAudit(t), fmt.Sprintf("donation.review %d %s donation %d", a.finance.ID, a.finance.Email, kept.ID); got != want {
 			t.Errorf("audit log: %s, want %s", got, want)
 		}
-		if res := post(path, "text/plain", `{"note":"x"}`); res.status != http.StatusUnsupportedMediaType {
-			t.Errorf("not JSON: %d", res.status)
+		if res := post(path, "text/plain", `{"note":"x"}`); res.Status != http.StatusUnsupportedMediaType {
+			t.Errorf("not JSON: %d", res.Status)
 		}
-		if res := post(path, "application/json", `{"note":`); res.status != http.StatusBadRequest {
-			t.Errorf("malformed JSON: %d", res.status)
+		if res := post(path, "application/json", `{"note":`); res.Status != http.StatusBadRequest {
+			t.Errorf("malformed JSON: %d", res.Status)
 		}
-		if res := post(path, "application/json", `{"note":42}`); res.status != http.StatusBadRequest {
-			t.Errorf("note of the wrong type: %d", res.status)
+		if res := post(path, "application/json", `{"note":42}`); res.Status != http.StatusBadRequest {
+			t.Errorf("note of the wrong type: %d", res.Status)
 		}
-		if res := post(path, "application/json", `{"note":"`+strings.Repeat("x", 2001)+`"}`); res.status != http.StatusUnprocessableEntity {
-			t.Errorf("long note: %d", res.status)
+		if res := post(path, "application/json", `{"note":"`+strings.Repeat("x", 2001)+`"}`); res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("long note: %d", res.Status)
 		}
-		if res := post("/api/v1/admin/donations/999999/review", "application/json", `{"note":""}`); res.status != http.StatusNotFound {
-			t.Errorf("unknown donation: %d", res.status)
+		if res := post("/api/v1/admin/donations/999999/review", "application/json", `{"note":""}`); res.Status != http.StatusNotFound {
+			t.Errorf("unknown donation: %d", res.Status)
 		}
 	})
 }

@@ -8,15 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"regexp"
-	"strings"
 	"sync"
 	"testing"
 
@@ -109,6 +104,7 @@ func (g *recordingGateway) calls() int {
 // (GBP) and a EUR campaign.
 type app struct {
 	URL     string
+	server  *apptest.Server
 	db      *postgres.DB
 	store   *postgres.DonationStore
 	gateway *recordingGateway // nil when donations are off
@@ -169,7 +165,7 @@ func newApp(t *testing.T, opts appOptions) *app {
 			c.StripeWebhookSecret = webhookSecret
 		}
 	}})
-	a.URL = srv.URL
+	a.URL, a.server = srv.URL, srv
 	return a
 }
 
@@ -201,7 +197,7 @@ func (a *app) account(t *testing.T, role staff.Role) account {
 // api returns a client that sends token as a bearer token ("" for none).
 func (a *app) api(t *testing.T, token string) *browser {
 	b := a.browser(t)
-	b.bearer = token
+	b.Bearer(token)
 	return b
 }
 
@@ -210,96 +206,36 @@ func (a *app) staffBrowser(t *testing.T, m staff.Member) *browser {
 	t.Helper()
 	b := a.browser(t)
 	res := b.post("/admin/login", url.Values{"email": {m.Email}, "password": {staffPassword},
-		"csrf_token": {b.token("/admin/login")}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("login as %s: %d %s", m.Role, res.status, res.body)
+		"csrf_token": {b.FormToken("/admin/login")}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("login as %s: %d %s", m.Role, res.Status, res.Body)
 	}
 	return b
 }
 
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
-	t      *testing.T
-	client *http.Client
-	base   string
-	bearer string // sent as a bearer token when set
+	*apptest.Client
+	t    *testing.T
+	base string
 }
 
 func (a *app) browser(t *testing.T) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: a.URL, client: &http.Client{Jar: jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-type response struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func (b *browser) do(req *http.Request) response {
-	b.t.Helper()
-	if b.bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+b.bearer)
-	}
-	res, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: string(body)}
-}
-
-func (b *browser) get(path string, header ...string) response {
-	b.t.Helper()
-	req, err := http.NewRequestWithContext(b.t.Context(), http.MethodGet, b.base+path, nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	return b.do(req)
-}
-
-var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
-// token reads the form token from a page this browser loaded.
-func (b *browser) token(page string) string {
-	b.t.Helper()
-	r := b.get(page)
-	m := csrfField.FindStringSubmatch(r.body)
-	if r.status != http.StatusOK || m == nil {
-		b.t.Fatalf("GET %s: %d, token found: %v", page, r.status, m != nil)
-	}
-	return html.UnescapeString(m[1])
+	return &browser{Client: a.server.Client(t), t: t, base: a.URL}
 }
 
 // post sends a form like a browser on this site does.
-func (b *browser) post(path string, form url.Values, header ...string) response {
+func (b *browser) post(path string, form url.Values, header ...string) apptest.Response {
 	b.t.Helper()
-	req, err := http.NewRequestWithContext(b.t.Context(), http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", b.base)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	return b.do(req)
+	header = append([]string{"Origin", b.base, "Sec-Fetch-Site", "same-origin"}, header...)
+	return b.PostForm(path, form, header...)
 }
 
 // donate loads the release page for its token and posts the donation form.
-func (b *browser) donate(releaseSlug string, form url.Values, header ...string) response {
+func (b *browser) donate(releaseSlug string, form url.Values, header ...string) apptest.Response {
 	b.t.Helper()
 	form = cloneValues(form)
-	form.Set("csrf_token", b.token("/releases/"+releaseSlug))
+	form.Set("csrf_token", b.FormToken("/releases/"+releaseSlug))
 	return b.post("/releases/"+releaseSlug+"/donate", form, header...)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/demo"
 	"github.com/advocacy/advocacy/internal/donation"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 	"github.com/advocacy/advocacy/internal/tooling/stripetest"
 )
 
@@ -25,8 +26,8 @@ type given struct {
 func (a *app) give(t *testing.T, amount string) given {
 	t.Helper()
 	b := a.browser(t)
-	if res := b.donate(demo.ReleaseSlug, url.Values{"amount_other": {amount}}); res.status != http.StatusSeeOther {
-		t.Fatalf("donate %s: %d", amount, res.status)
+	if res := b.donate(demo.ReleaseSlug, url.Values{"amount_other": {amount}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("donate %s: %d", amount, res.Status)
 	}
 	_, id, _ := a.gateway.last(t)
 	e, err := a.store.BySessionID(t.Context(), id)
@@ -44,17 +45,13 @@ func eventID(name string) string {
 }
 
 // webhook posts payload to /webhooks/stripe with the given signature header.
-func (a *app) webhook(t *testing.T, payload []byte, signature string) response {
+func (a *app) webhook(t *testing.T, payload []byte, signature string) apptest.Response {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, a.URL+"/webhooks/stripe", strings.NewReader(string(payload)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	header := []string{"Content-Type", "application/json"}
 	if signature != "" {
-		req.Header.Set("Stripe-Signature", signature)
+		header = append(header, "Stripe-Signature", signature)
 	}
-	return a.browser(t).do(req)
+	return a.browser(t).Do(http.MethodPost, "/webhooks/stripe", strings.NewReader(string(payload)), header...)
 }
 
 func signed(payload []byte) string { return stripetest.Sign(payload, webhookSecret, time.Now()) }
@@ -89,12 +86,12 @@ type listing struct {
 
 func (a *app) list(t *testing.T, query string) listing {
 	t.Helper()
-	res := a.api(t, a.finance.Token).get("/api/v1/admin/donations" + query)
-	if res.status != http.StatusOK {
-		t.Fatalf("GET donations%s: %d %s", query, res.status, res.body)
+	res := a.api(t, a.finance.Token).Get("/api/v1/admin/donations" + query)
+	if res.Status != http.StatusOK {
+		t.Fatalf("GET donations%s: %d %s", query, res.Status, res.Body)
 	}
 	var l listing
-	if err := json.Unmarshal([]byte(res.body), &l); err != nil {
+	if err := json.Unmarshal([]byte(res.Body), &l); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -105,9 +102,9 @@ func (a *app) unmatched(t *testing.T) int {
 	var out struct {
 		Events []json.RawMessage `json:"events"`
 	}
-	res := a.api(t, a.finance.Token).get("/api/v1/admin/stripe-events/unmatched")
-	if err := json.Unmarshal([]byte(res.body), &out); err != nil || res.status != http.StatusOK {
-		t.Fatalf("unmatched: %d %v", res.status, err)
+	res := a.api(t, a.finance.Token).Get("/api/v1/admin/stripe-events/unmatched")
+	if err := json.Unmarshal([]byte(res.Body), &out); err != nil || res.Status != http.StatusOK {
+		t.Fatalf("unmatched: %d %v", res.Status, err)
 	}
 	return len(out.Events)
 }
@@ -124,11 +121,11 @@ func (a *app) status(t *testing.T, id int64) donation.Status {
 // thanksPage is what the donor sees on returning from Checkout.
 func (a *app) thanksPage(t *testing.T, g given) string {
 	t.Helper()
-	res := a.browser(t).get("/donations/thanks?session_id=" + url.QueryEscape(g.CheckoutSessionID))
-	if res.status != http.StatusOK {
-		t.Fatalf("thanks page: %d", res.status)
+	res := a.browser(t).Get("/donations/thanks?session_id=" + url.QueryEscape(g.CheckoutSessionID))
+	if res.Status != http.StatusOK {
+		t.Fatalf("thanks page: %d", res.Status)
 	}
-	return res.body
+	return res.Body
 }
 
 // Events in any order, repeated, badly signed or for unknown donations: the
@@ -246,15 +243,15 @@ func TestWebhooksKeepTheBooksRight(t *testing.T) {
 				sig = ""
 			}
 			res := a.webhook(t, s.payload, sig)
-			if res.status != s.status {
-				t.Fatalf("status %d, want %d: %s", res.status, s.status, res.body)
+			if res.Status != s.status {
+				t.Fatalf("status %d, want %d: %s", res.Status, s.status, res.Body)
 			}
-			if s.status == http.StatusBadRequest && !strings.Contains(res.body, `"code":"bad_request"`) {
-				t.Errorf("400 without the error shape: %s", res.body)
+			if s.status == http.StatusBadRequest && !strings.Contains(res.Body, `"code":"bad_request"`) {
+				t.Errorf("400 without the error shape: %s", res.Body)
 			}
 			if s.status == http.StatusOK {
 				var body struct{ Duplicate bool }
-				_ = json.Unmarshal([]byte(res.body), &body)
+				_ = json.Unmarshal([]byte(res.Body), &body)
 				if body.Duplicate != s.duplicate {
 					t.Errorf("duplicate = %v, want %v", body.Duplicate, s.duplicate)
 				}
@@ -271,7 +268,7 @@ func TestWebhooksKeepTheBooksRight(t *testing.T) {
 			}
 		})
 	}
-	if res := a.browser(t).get("/donations/thanks?session_id=cs_test_nobody"); res.status != http.StatusNotFound {
-		t.Errorf("thanks page for an unknown session: %d, want 404", res.status)
+	if res := a.browser(t).Get("/donations/thanks?session_id=cs_test_nobody"); res.Status != http.StatusNotFound {
+		t.Errorf("thanks page for an unknown session: %d, want 404", res.Status)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 )
 
 // assertKeys fails unless m has every key in want.
@@ -36,19 +37,19 @@ func TestAPIPetition(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	closesAt := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Second)
-	f := seed(t, e.db, nil)
-	closing := seed(t, e.db, func(s *postgres.SeedSet) { s.Petition.ClosesAt = &closesAt })
-	expired := seed(t, e.db, func(s *postgres.SeedSet) {
+	f := apptest.Seed(t, e.db, nil)
+	closing := apptest.Seed(t, e.db, func(s *postgres.SeedSet) { s.Petition.ClosesAt = &closesAt })
+	expired := apptest.Seed(t, e.db, func(s *postgres.SeedSet) {
 		at := time.Now().Add(-time.Minute)
 		s.Petition.ClosesAt = &at
 	})
-	e.postJSON(signaturesPath(f.Petition.ID), signBody("petition@example.org"))
+	e.PostJSON(apptest.SignaturesPath(f.Petition.ID), apptest.SignBody("petition@example.org"))
 
-	res := e.get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID))
-	if res.status != http.StatusOK || !strings.HasPrefix(res.header.Get("Content-Type"), "application/json") {
-		t.Fatalf("status %d, Content-Type %q", res.status, res.header.Get("Content-Type"))
+	res := e.Get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID))
+	if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("status %d, Content-Type %q", res.Status, res.Header.Get("Content-Type"))
 	}
-	p := res.json(t)
+	p := res.JSON(t)
 	assertKeys(t, "petition", p, "id", "slug", "title", "campaign", "signature_count", "goal", "status", "closes_at")
 	want := map[string]any{"id": float64(f.Petition.ID), "slug": f.Petition.Slug, "title": f.Petition.Title,
 		"campaign":        map[string]any{"slug": f.Campaign.Slug, "title": f.Campaign.Title},
@@ -59,12 +60,12 @@ func TestAPIPetition(t *testing.T) {
 		}
 	}
 
-	p = e.get(fmt.Sprintf("/api/v1/petitions/%d", closing.Petition.ID)).json(t)
+	p = e.Get(fmt.Sprintf("/api/v1/petitions/%d", closing.Petition.ID)).JSON(t)
 	got, err := time.Parse(time.RFC3339, fmt.Sprint(p["closes_at"]))
 	if err != nil || !got.Equal(closesAt) || p["status"] != "open" {
 		t.Errorf("closes_at %v status %v, want %s and open", p["closes_at"], p["status"], closesAt.Format(time.RFC3339))
 	}
-	if p := e.get(fmt.Sprintf("/api/v1/petitions/%d", expired.Petition.ID)).json(t); p["status"] != "closed" {
+	if p := e.Get(fmt.Sprintf("/api/v1/petitions/%d", expired.Petition.ID)).JSON(t); p["status"] != "closed" {
 		t.Errorf("a petition past its closes_at has status %v, want closed", p["status"])
 	}
 }
@@ -72,14 +73,14 @@ func TestAPIPetition(t *testing.T) {
 func TestAPICampaign(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	f := seed(t, e.db, nil)
-	e.postJSON(signaturesPath(f.Petition.ID), signBody("campaign-api@example.org"))
+	f := apptest.Seed(t, e.db, nil)
+	e.PostJSON(apptest.SignaturesPath(f.Petition.ID), apptest.SignBody("campaign-api@example.org"))
 
-	res := e.get("/api/v1/campaigns/" + f.Campaign.Slug)
-	if res.status != http.StatusOK {
-		t.Fatalf("status %d: %s", res.status, res.body)
+	res := e.Get("/api/v1/campaigns/" + f.Campaign.Slug)
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
 	}
-	c := res.json(t)
+	c := res.JSON(t)
 	if c["slug"] != f.Campaign.Slug || c["title"] != f.Campaign.Title {
 		t.Errorf("campaign %v", c)
 	}
@@ -100,17 +101,17 @@ func TestAPIReleases(t *testing.T) {
 	e := start(t)
 	db := e.db
 	now := time.Now().UTC().Truncate(time.Second)
-	older := seed(t, db, publishedAt(now.Add(-48*time.Hour)))
-	newer := seed(t, db, publishedAt(now.Add(-time.Hour)))
-	draft := seed(t, db, nil)
-	exec(t, db, `UPDATE releases SET status = 'draft', published_at = NULL WHERE id = $1`, draft.Release.ID)
-	e.postJSON(signaturesPath(newer.Petition.ID), signBody("releases@example.org"))
+	older := apptest.Seed(t, db, apptest.PublishedAt(now.Add(-48*time.Hour)))
+	newer := apptest.Seed(t, db, apptest.PublishedAt(now.Add(-time.Hour)))
+	draft := apptest.Seed(t, db, nil)
+	apptest.Exec(t, db, `UPDATE releases SET status = 'draft', published_at = NULL WHERE id = $1`, draft.Release.ID)
+	e.PostJSON(apptest.SignaturesPath(newer.Petition.ID), apptest.SignBody("releases@example.org"))
 
-	res := e.get("/api/v1/releases")
-	if res.status != http.StatusOK {
-		t.Fatalf("status %d: %s", res.status, res.body)
+	res := e.Get("/api/v1/releases")
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
 	}
-	list, _ := res.json(t)["releases"].([]any)
+	list, _ := res.JSON(t)["releases"].([]any)
 	var slugs []string
 	for _, r := range list {
 		r := r.(map[string]any)
@@ -121,11 +122,11 @@ func TestAPIReleases(t *testing.T) {
 		t.Errorf("releases %v, want %v (newest first, no drafts)", slugs, want)
 	}
 
-	res = e.get("/api/v1/releases/" + newer.Release.Slug)
-	if res.status != http.StatusOK {
-		t.Fatalf("status %d: %s", res.status, res.body)
+	res = e.Get("/api/v1/releases/" + newer.Release.Slug)
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
 	}
-	r := res.json(t)
+	r := res.JSON(t)
 	if r["body"] != newer.Release.Body {
 		t.Errorf("body %q, want it exactly as written: %q", r["body"], newer.Release.Body)
 	}
@@ -149,40 +150,40 @@ func TestAPIReleases(t *testing.T) {
 func TestAPISign(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	f := seed(t, e.db, nil)
-	path := signaturesPath(f.Petition.ID)
+	f := apptest.Seed(t, e.db, nil)
+	path := apptest.SignaturesPath(f.Petition.ID)
 
-	first := e.postJSON(path, signBody("ada@example.org"))
-	if first.status != http.StatusCreated {
-		t.Fatalf("status %d: %s", first.status, first.body)
+	first := e.PostJSON(path, apptest.SignBody("ada@example.org"))
+	if first.Status != http.StatusCreated {
+		t.Fatalf("status %d: %s", first.Status, first.Body)
 	}
-	if want := map[string]any{"status": "recorded", "signature_count": float64(1)}; !reflect.DeepEqual(first.json(t), want) {
-		t.Errorf("body %s, want %v", first.body, want)
+	if want := map[string]any{"status": "recorded", "signature_count": float64(1)}; !reflect.DeepEqual(first.JSON(t), want) {
+		t.Errorf("body %s, want %v", first.Body, want)
 	}
 	// A repeat, typed differently, gets the very same answer and changes nothing.
 	for _, email := range []string{"ada@example.org", "  ADA@Example.ORG ", "Ada@example.org"} {
-		repeat := e.postJSON(path, signBody(email))
-		if repeat.status != first.status || repeat.body != first.body {
-			t.Errorf("repeat %q: %d %s, want %d %s", email, repeat.status, repeat.body, first.status, first.body)
+		repeat := e.PostJSON(path, apptest.SignBody(email))
+		if repeat.Status != first.Status || repeat.Body != first.Body {
+			t.Errorf("repeat %q: %d %s, want %d %s", email, repeat.Status, repeat.Body, first.Status, first.Body)
 		}
 	}
-	assertStored(t, e.db, f.Petition.ID, 1)
+	apptest.AssertStored(t, e.db, f.Petition.ID, 1)
 
 	// postcode and source are optional; source is a release slug or a code.
-	noPostcode := signBody("bob@example.org")
+	noPostcode := apptest.SignBody("bob@example.org")
 	delete(noPostcode, "postcode")
 	noPostcode["consent_updates"] = false
-	fromRelease := signBody("cy@example.org")
+	fromRelease := apptest.SignBody("cy@example.org")
 	fromRelease["source"] = f.Release.Slug
-	fromCode := signBody("dee@example.org")
+	fromCode := apptest.SignBody("dee@example.org")
 	fromCode["source"] = "newsletter-2026_11"
 	for i, body := range []map[string]any{noPostcode, fromRelease, fromCode} {
-		res := e.postJSON(path, body)
-		if want := fmt.Sprintf(`{"signature_count":%d,"status":"recorded"}`, i+2); res.status != http.StatusCreated || res.body != want {
-			t.Errorf("%v: %d %s, want 201 %s", body, res.status, res.body, want)
+		res := e.PostJSON(path, body)
+		if want := fmt.Sprintf(`{"signature_count":%d,"status":"recorded"}`, i+2); res.Status != http.StatusCreated || res.Body != want {
+			t.Errorf("%v: %d %s, want 201 %s", body, res.Status, res.Body, want)
 		}
 	}
-	assertStored(t, e.db, f.Petition.ID, 4)
+	apptest.AssertStored(t, e.db, f.Petition.ID, 4)
 	rows, err := e.db.SQL().QueryContext(context.Background(), `
 		SELECT email, postcode, consent_updates, coalesce(source_release_id, 0), source_code
 		FROM signatures WHERE petition_id = $1 ORDER BY id`, f.Petition.ID)
@@ -210,29 +211,29 @@ func TestAPISign(t *testing.T) {
 		t.Errorf("stored\n%v\nwant\n%v", got, want)
 	}
 
-	p := e.get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID)).json(t)
+	p := e.Get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID)).JSON(t)
 	if num(p["signature_count"]) != 4 {
 		t.Errorf("signature_count %v, want 4", p["signature_count"])
 	}
-	if strings.Contains(e.logs.String(), "@example.org") {
-		t.Errorf("the log holds supporters' email addresses:\n%s", e.logs)
+	if strings.Contains(e.server.Logs.String(), "@example.org") {
+		t.Errorf("the log holds supporters' email addresses:\n%s", e.server.Logs)
 	}
 }
 
 func TestAPIErrors(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	f := seed(t, e.db, nil)
-	closed := seed(t, e.db, nil)
-	exec(t, e.db, `UPDATE petitions SET status = 'closed' WHERE id = $1`, closed.Petition.ID)
-	expired := seed(t, e.db, func(s *postgres.SeedSet) {
+	f := apptest.Seed(t, e.db, nil)
+	closed := apptest.Seed(t, e.db, nil)
+	apptest.Exec(t, e.db, `UPDATE petitions SET status = 'closed' WHERE id = $1`, closed.Petition.ID)
+	expired := apptest.Seed(t, e.db, func(s *postgres.SeedSet) {
 		at := time.Now().Add(-time.Minute)
 		s.Petition.ClosesAt = &at
 	})
-	draft := seed(t, e.db, nil)
-	exec(t, e.db, `UPDATE releases SET status = 'draft', published_at = NULL WHERE id = $1`, draft.Release.ID)
+	draft := apptest.Seed(t, e.db, nil)
+	apptest.Exec(t, e.db, `UPDATE releases SET status = 'draft', published_at = NULL WHERE id = $1`, draft.Release.ID)
 
-	sign := signaturesPath(f.Petition.ID)
+	sign := apptest.SignaturesPath(f.Petition.ID)
 	valid := `{"full_name":"Ada Lovelace","email":"ada@example.org","country":"GB","consent_updates":true}`
 	const (
 		get  = http.MethodGet
@@ -255,8 +256,8 @@ func TestAPIErrors(t *testing.T) {
 		{"string", post, sign, js, `"ada@example.org"`, 400, "bad_request", nil},
 		{"two objects", post, sign, js, valid + valid, 400, "bad_request", nil},
 		{"empty body", post, sign, js, ``, 400, "bad_request", nil},
-		{"JSON with charset", post, signaturesPath(closed.Petition.ID), "application/json; charset=utf-8", valid, 409, "petition_closed", nil},
-		{"unknown petition", post, signaturesPath(999999999), js, valid, 404, "not_found", nil},
+		{"JSON with charset", post, apptest.SignaturesPath(closed.Petition.ID), "application/json; charset=utf-8", valid, 409, "petition_closed", nil},
+		{"unknown petition", post, apptest.SignaturesPath(999999999), js, valid, 404, "not_found", nil},
 		{"non-numeric id", post, "/api/v1/petitions/abc/signatures", js, valid, 404, "not_found", nil},
 		{"zero id", post, "/api/v1/petitions/0/signatures", js, valid, 404, "not_found", nil},
 		{"negative id", post, "/api/v1/petitions/-1/signatures", js, valid, 404, "not_found", nil},
@@ -267,9 +268,9 @@ func TestAPIErrors(t *testing.T) {
 		{"unknown release", get, "/api/v1/releases/no-such-release", "", "", 404, "not_found", nil},
 		{"unknown campaign", get, "/api/v1/campaigns/no-such-campaign", "", "", 404, "not_found", nil},
 		{"unknown API route", get, "/api/v1/no-such-thing", "", "", 404, "not_found", nil},
-		{"closed petition", post, signaturesPath(closed.Petition.ID), js, valid, 409, "petition_closed", nil},
-		{"past closes_at", post, signaturesPath(expired.Petition.ID), js, valid, 409, "petition_closed", nil},
-		{"closed petition, invalid body", post, signaturesPath(closed.Petition.ID), js, `{}`, 409, "petition_closed", nil},
+		{"closed petition", post, apptest.SignaturesPath(closed.Petition.ID), js, valid, 409, "petition_closed", nil},
+		{"past closes_at", post, apptest.SignaturesPath(expired.Petition.ID), js, valid, 409, "petition_closed", nil},
+		{"closed petition, invalid body", post, apptest.SignaturesPath(closed.Petition.ID), js, `{}`, 409, "petition_closed", nil},
 		{"text/plain", post, sign, "text/plain", valid, 415, "unsupported_media_type", nil},
 		{"no content type", post, sign, "", valid, 415, "unsupported_media_type", nil},
 		{"form content type", post, sign, "application/x-www-form-urlencoded", valid, 415, "unsupported_media_type", nil},
@@ -294,18 +295,18 @@ func TestAPIErrors(t *testing.T) {
 			if c.body != "" {
 				body = strings.NewReader(c.body)
 			}
-			assertAPIError(t, e.do(c.method, c.path, body, header...), c.status, c.code, c.fields...)
+			apptest.AssertAPIError(t, e.Do(c.method, c.path, body, header...), c.status, c.code, c.fields...)
 		})
 	}
-	for _, f := range []fixture{f, closed, expired, draft} {
-		assertStored(t, e.db, f.Petition.ID, 0)
+	for _, f := range []apptest.Fixture{f, closed, expired, draft} {
+		apptest.AssertStored(t, e.db, f.Petition.ID, 0)
 	}
 }
 
 func TestAPITooLarge(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	f := seed(t, e.db, nil)
+	f := apptest.Seed(t, e.db, nil)
 	large := `{"full_name":"` + strings.Repeat("a", 70<<10) + `","email":"ada@example.org","country":"GB","consent_updates":true}`
 	for name, body := range map[string]func() io.Reader{
 		"with Content-Length": func() io.Reader { return strings.NewReader(large) },
@@ -313,39 +314,39 @@ func TestAPITooLarge(t *testing.T) {
 		"chunked": func() io.Reader { return io.MultiReader(strings.NewReader(large)) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			res := e.do(http.MethodPost, signaturesPath(f.Petition.ID), body(), "Content-Type", "application/json")
-			assertAPIError(t, res, http.StatusRequestEntityTooLarge, "too_large")
+			res := e.Do(http.MethodPost, apptest.SignaturesPath(f.Petition.ID), body(), "Content-Type", "application/json")
+			apptest.AssertAPIError(t, res, http.StatusRequestEntityTooLarge, "too_large")
 		})
 	}
-	assertStored(t, e.db, f.Petition.ID, 0)
+	apptest.AssertStored(t, e.db, f.Petition.ID, 0)
 }
 
 func TestAPIRateLimit(t *testing.T) {
 	t.Parallel()
 	// Four a minute: a burst of one, then one every 15 seconds.
-	e := start(t, withConfig(func(c *config.Config) { c.SignRatePerMinute = 4 }))
-	f := seed(t, e.db, nil)
-	token := e.formToken(f.Release.Slug)
+	e := start(t, func(c *config.Config) { c.SignRatePerMinute = 4 })
+	f := apptest.Seed(t, e.db, nil)
+	token := e.FormToken("/releases/" + f.Release.Slug)
 
-	if res := e.postJSON(signaturesPath(f.Petition.ID), signBody("first@example.org")); res.status != http.StatusCreated {
-		t.Fatalf("first signature: %d %s", res.status, res.body)
+	if res := e.PostJSON(apptest.SignaturesPath(f.Petition.ID), apptest.SignBody("first@example.org")); res.Status != http.StatusCreated {
+		t.Fatalf("first signature: %d %s", res.Status, res.Body)
 	}
-	res := e.postJSON(signaturesPath(f.Petition.ID), signBody("second@example.org"))
-	assertAPIError(t, res, http.StatusTooManyRequests, "rate_limited")
-	if wait, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || wait < 1 || wait > 60 {
-		t.Errorf("Retry-After %q, want whole seconds up to a minute", res.header.Get("Retry-After"))
+	res := e.PostJSON(apptest.SignaturesPath(f.Petition.ID), apptest.SignBody("second@example.org"))
+	apptest.AssertAPIError(t, res, http.StatusTooManyRequests, "rate_limited")
+	if wait, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || wait < 1 || wait > 60 {
+		t.Errorf("Retry-After %q, want whole seconds up to a minute", res.Header.Get("Retry-After"))
 	}
 
-	page := e.postForm("/releases/"+f.Release.Slug+"/sign", signFormValues(token, "third@example.org"))
-	assertPage(t, page, http.StatusTooManyRequests, "Too many signatures")
-	if page.header.Get("Retry-After") == "" {
+	page := e.PostForm("/releases/"+f.Release.Slug+"/sign", apptest.SignForm(token, "third@example.org"))
+	apptest.AssertPage(t, page, http.StatusTooManyRequests, "Too many signatures")
+	if page.Header.Get("Retry-After") == "" {
 		t.Error("the rate-limited page has no Retry-After")
 	}
 	// Reading is not limited.
-	if res := e.get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID)); res.status != http.StatusOK {
-		t.Errorf("reading a petition while rate limited: %d", res.status)
+	if res := e.Get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID)); res.Status != http.StatusOK {
+		t.Errorf("reading a petition while rate limited: %d", res.Status)
 	}
-	assertStored(t, e.db, f.Petition.ID, 1)
+	apptest.AssertStored(t, e.db, f.Petition.ID, 1)
 }
 
 // TestUnavailable checks that a database that cannot be reached is a 503
@@ -353,32 +354,32 @@ func TestAPIRateLimit(t *testing.T) {
 // reaches the client.
 func TestUnavailable(t *testing.T) {
 	t.Parallel()
-	unreachable := func(t *testing.T) (*postgres.DB, fixture) {
+	unreachable := func(t *testing.T) (*postgres.DB, apptest.Fixture) {
 		db, err := postgres.Open(context.Background(), "postgres://postgres@127.0.0.1:1/advocacy?sslmode=disable&connect_timeout=5",
 			postgres.Options{SkipPing: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return db, fixture{}
+		return db, apptest.Fixture{}
 	}
-	closed := func(t *testing.T) (*postgres.DB, fixture) {
+	closed := func(t *testing.T) (*postgres.DB, apptest.Fixture) {
 		_, db := pkgDB.Fresh(t)
-		f := seed(t, db, nil)
+		f := apptest.Seed(t, db, nil)
 		return db, f
 	}
-	for name, setup := range map[string]func(*testing.T) (*postgres.DB, fixture){
+	for name, setup := range map[string]func(*testing.T) (*postgres.DB, apptest.Fixture){
 		"unreachable server": unreachable,
 		"closed pool":        closed,
 	} {
 		t.Run(name, func(t *testing.T) {
 			db, f := setup(t)
-			e := start(t, withDB(db))
+			e := serve(t, db)
 			slug, campaignSlug, id := "some-release", "some-campaign", int64(1)
 			if f.Release.Slug != "" {
 				slug, campaignSlug, id = f.Release.Slug, f.Campaign.Slug, f.Petition.ID
-				if res := e.get("/healthz"); res.status != http.StatusOK || res.body != `{"status":"ok"}` {
-					t.Fatalf("healthz with the database up: %d %s", res.status, res.body)
+				if res := e.Get("/healthz"); res.Status != http.StatusOK || res.Body != `{"status":"ok"}` {
+					t.Fatalf("healthz with the database up: %d %s", res.Status, res.Body)
 				}
 			}
 			db.Close()
@@ -390,22 +391,22 @@ func TestUnavailable(t *testing.T) {
 				"/api/v1/campaigns/" + campaignSlug,
 				fmt.Sprintf("/api/v1/petitions/%d", id),
 			} {
-				res := e.get(path)
-				assertAPIError(t, res, http.StatusServiceUnavailable, "unavailable")
-				if res.header.Get("Retry-After") == "" {
+				res := e.Get(path)
+				apptest.AssertAPIError(t, res, http.StatusServiceUnavailable, "unavailable")
+				if res.Header.Get("Retry-After") == "" {
 					t.Errorf("GET %s: no Retry-After", path)
 				}
 			}
-			res := e.postJSON(signaturesPath(id), signBody("down@example.org"))
-			assertAPIError(t, res, http.StatusServiceUnavailable, "unavailable")
-			if res.header.Get("Retry-After") == "" {
+			res := e.PostJSON(apptest.SignaturesPath(id), apptest.SignBody("down@example.org"))
+			apptest.AssertAPIError(t, res, http.StatusServiceUnavailable, "unavailable")
+			if res.Header.Get("Retry-After") == "" {
 				t.Error("POST signature: no Retry-After")
 			}
 
 			for _, path := range []string{"/", "/releases/" + slug, "/releases/" + slug + "/thanks", "/campaigns/" + campaignSlug} {
-				res := e.get(path)
-				assertPage(t, res, http.StatusServiceUnavailable, "briefly unavailable")
-				if res.header.Get("Retry-After") == "" {
+				res := e.Get(path)
+				apptest.AssertPage(t, res, http.StatusServiceUnavailable, "briefly unavailable")
+				if res.Header.Get("Retry-After") == "" {
 					t.Errorf("GET %s: no Retry-After", path)
 				}
 			}
@@ -417,24 +418,24 @@ func TestRateLimitBehindATrustedProxy(t *testing.T) {
 	t.Parallel()
 	// The test client connects from 127.0.0.1: as a trusted proxy, its
 	// X-Forwarded-For names the supporter, and each supporter has a limit.
-	e := start(t, withConfig(func(c *config.Config) {
+	e := start(t, func(c *config.Config) {
 		c.SignRatePerMinute = 4
 		c.TrustedProxies = []string{"127.0.0.1"}
-	}))
-	f := seed(t, e.db, nil)
-	sign := func(email, client string) response {
-		body, err := json.Marshal(signBody(email))
+	})
+	f := apptest.Seed(t, e.db, nil)
+	sign := func(email, client string) apptest.Response {
+		body, err := json.Marshal(apptest.SignBody(email))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return e.do(http.MethodPost, signaturesPath(f.Petition.ID), strings.NewReader(string(body)),
+		return e.Do(http.MethodPost, apptest.SignaturesPath(f.Petition.ID), strings.NewReader(string(body)),
 			"Content-Type", "application/json", "X-Forwarded-For", client)
 	}
-	if res := sign("a1@example.org", "203.0.113.7"); res.status != http.StatusCreated {
-		t.Fatalf("first supporter: %d %s", res.status, res.body)
+	if res := sign("a1@example.org", "203.0.113.7"); res.Status != http.StatusCreated {
+		t.Fatalf("first supporter: %d %s", res.Status, res.Body)
 	}
-	assertAPIError(t, sign("a2@example.org", "203.0.113.7"), http.StatusTooManyRequests, "rate_limited")
-	if res := sign("b1@example.org", "198.51.100.9"); res.status != http.StatusCreated {
-		t.Errorf("another supporter behind the same proxy: %d %s", res.status, res.body)
+	apptest.AssertAPIError(t, sign("a2@example.org", "203.0.113.7"), http.StatusTooManyRequests, "rate_limited")
+	if res := sign("b1@example.org", "198.51.100.9"); res.Status != http.StatusCreated {
+		t.Errorf("another supporter behind the same proxy: %d %s", res.Status, res.Body)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,12 +14,12 @@ import (
 )
 
 // signAsync posts body to path; it may run on any goroutine.
-func (e *env) signAsync(path string, body map[string]any) (response, error) {
+func (e *env) signAsync(path string, body map[string]any) (apptest.Response, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return response{}, err
+		return apptest.Response{}, err
 	}
-	return e.try(http.MethodPost, path, strings.NewReader(string(b)), "Content-Type", "application/json")
+	return e.Try(http.MethodPost, path, strings.NewReader(string(b)), "Content-Type", "application/json")
 }
 
 // TestConcurrentSigning sends many signatures for one petition at once,
@@ -27,8 +28,8 @@ func (e *env) signAsync(path string, body map[string]any) (response, error) {
 func TestConcurrentSigning(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	f := seed(t, e.db, nil)
-	path := signaturesPath(f.Petition.ID)
+	f := apptest.Seed(t, e.db, nil)
+	path := apptest.SignaturesPath(f.Petition.ID)
 	const people = 24
 	variants := []func(string) string{
 		func(s string) string { return s },
@@ -37,7 +38,7 @@ func TestConcurrentSigning(t *testing.T) {
 	}
 
 	type outcome struct {
-		res response
+		res apptest.Response
 		err error
 	}
 	outcomes := make(chan outcome, people*len(variants))
@@ -47,7 +48,7 @@ func TestConcurrentSigning(t *testing.T) {
 		email := variants[i/people](fmt.Sprintf("person-%d@example.org", i%people))
 		wg.Go(func() {
 			<-ready
-			res, err := e.signAsync(path, signBody(email))
+			res, err := e.signAsync(path, apptest.SignBody(email))
 			outcomes <- outcome{res, err}
 		})
 	}
@@ -64,8 +65,8 @@ func TestConcurrentSigning(t *testing.T) {
 			Status         string `json:"status"`
 			SignatureCount int64  `json:"signature_count"`
 		}
-		if o.res.status != http.StatusCreated || json.Unmarshal([]byte(o.res.body), &body) != nil || body.Status != "recorded" {
-			t.Fatalf("got %d %s, want 201 recorded", o.res.status, o.res.body)
+		if o.res.Status != http.StatusCreated || json.Unmarshal([]byte(o.res.Body), &body) != nil || body.Status != "recorded" {
+			t.Fatalf("got %d %s, want 201 recorded", o.res.Status, o.res.Body)
 		}
 		if body.SignatureCount < 1 || body.SignatureCount > people {
 			t.Errorf("an answer's count is %d, outside 1..%d", body.SignatureCount, people)
@@ -76,7 +77,7 @@ func TestConcurrentSigning(t *testing.T) {
 	if highest != people {
 		t.Errorf("highest count answered %d, want %d", highest, people)
 	}
-	assertStored(t, e.db, f.Petition.ID, people)
+	apptest.AssertStored(t, e.db, f.Petition.ID, people)
 	var tallied int64
 	err := e.db.SQL().QueryRowContext(context.Background(),
 		`SELECT coalesce(sum(signature_count), 0) FROM signature_tallies WHERE petition_id = $1 AND dimension = 'country'`,
@@ -87,7 +88,7 @@ func TestConcurrentSigning(t *testing.T) {
 	if tallied != people {
 		t.Errorf("country tallies add up to %d, want %d", tallied, people)
 	}
-	p := e.get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID)).json(t)
+	p := e.Get(fmt.Sprintf("/api/v1/petitions/%d", f.Petition.ID)).JSON(t)
 	if num(p["signature_count"]) != people {
 		t.Errorf("the API says %v signatures, want %d", p["signature_count"], people)
 	}
@@ -99,8 +100,8 @@ func TestConcurrentSigning(t *testing.T) {
 func TestSigningDuringShutdown(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	f := seed(t, e.db, nil)
-	path := signaturesPath(f.Petition.ID)
+	f := apptest.Seed(t, e.db, nil)
+	path := apptest.SignaturesPath(f.Petition.ID)
 	const workers, closeAfter = 16, 40
 
 	var (
@@ -117,21 +118,21 @@ func TestSigningDuringShutdown(t *testing.T) {
 			// Sign until the server refuses: only a closed signer stops a worker.
 			for i := 0; ; i++ {
 				email := fmt.Sprintf("worker-%d-%d@example.org", w, i)
-				res, err := e.signAsync(path, signBody(email))
+				res, err := e.signAsync(path, apptest.SignBody(email))
 				mu.Lock()
 				switch {
 				case err != nil:
 					failures = append(failures, err.Error())
-				case res.status == http.StatusCreated:
+				case res.Status == http.StatusCreated:
 					accepted = append(accepted, email)
-				case res.status == http.StatusServiceUnavailable && strings.Contains(res.body, `"code":"unavailable"`) &&
-					res.header.Get("Retry-After") != "":
+				case res.Status == http.StatusServiceUnavailable && strings.Contains(res.Body, `"code":"unavailable"`) &&
+					res.Header.Get("Retry-After") != "":
 					refused++
 				default:
-					failures = append(failures, fmt.Sprintf("%s: %d %s", email, res.status, res.body))
+					failures = append(failures, fmt.Sprintf("%s: %d %s", email, res.Status, res.Body))
 				}
 				mu.Unlock()
-				if err != nil || res.status != http.StatusCreated {
+				if err != nil || res.Status != http.StatusCreated {
 					return
 				}
 				if count.Add(1) == closeAfter {
@@ -147,7 +148,7 @@ func TestSigningDuringShutdown(t *testing.T) {
 	}()
 	select {
 	case <-closeNow:
-		e.signer.Close()
+		e.server.App.Signer.Close()
 	case <-stopped:
 		t.Fatalf("every worker stopped before the signer closed: %v", failures)
 	}
@@ -182,6 +183,6 @@ func TestSigningDuringShutdown(t *testing.T) {
 	if !slices.Equal(rows, accepted) {
 		t.Errorf("%d rows stored for %d signatures answered 201", len(rows), len(accepted))
 	}
-	assertStored(t, e.db, f.Petition.ID, int64(len(accepted)))
+	apptest.AssertStored(t, e.db, f.Petition.ID, int64(len(accepted)))
 	t.Logf("%d signatures committed, %d refused after the signer closed", len(accepted), refused)
 }

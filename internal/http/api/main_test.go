@@ -1,13 +1,7 @@
 package api_test
 
 import (
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/postgres"
@@ -22,164 +16,27 @@ func TestMain(m *testing.M) { testdb.Main(m, "http_api", &pkgDB) }
 // env is a running server, wired as `advocacy serve` wires it, with a
 // client that keeps cookies and never follows redirects.
 type env struct {
-	t      *testing.T
+	*apptest.Client
 	db     *postgres.DB
-	signer *postgres.Signer
-	client *apptest.Client
-	logs   *apptest.Buffer
-}
-
-type envOptions struct {
-	db     *postgres.DB
-	config func(*config.Config)
-}
-
-// withDB serves from db instead of a fresh database.
-func withDB(db *postgres.DB) func(*envOptions) {
-	return func(o *envOptions) { o.db = db }
-}
-
-// withConfig changes the configuration the server is built with.
-func withConfig(f func(*config.Config)) func(*envOptions) {
-	return func(o *envOptions) { o.config = f }
+	server *apptest.Server
 }
 
 // start serves a fresh database of its own (copied from the package
-// database, so nothing writes there) by default, with no signing rate limit
-// and no Stripe key.
-func start(t *testing.T, opts ...func(*envOptions)) *env {
+// database, so nothing writes there) with the configuration that change (if
+// any) adjusts; by default there is no signing rate limit and no Stripe key.
+func start(t *testing.T, change ...func(*config.Config)) *env {
 	t.Helper()
-	var o envOptions
-	for _, f := range opts {
-		f(&o)
+	_, db := pkgDB.Fresh(t)
+	return serve(t, db, change...)
+}
+
+// serve is start on db.
+func serve(t *testing.T, db *postgres.DB, change ...func(*config.Config)) *env {
+	t.Helper()
+	var opts apptest.Options
+	if len(change) > 0 {
+		opts.Config = change[0]
 	}
-	if o.db == nil {
-		_, o.db = pkgDB.Fresh(t)
-	}
-	s := apptest.Start(t, o.db, apptest.Options{Config: o.config})
-	return &env{t: t, db: o.db, signer: s.App.Signer, client: s.Client(t), logs: s.Logs}
-}
-
-// response is a finished request: status, headers and the whole body.
-type response struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func fromApptest(r apptest.Response) response {
-	return response{status: r.Status, header: r.Header, body: r.Body}
-}
-
-func (r response) apptest() apptest.Response {
-	return apptest.Response{Status: r.status, Header: r.header, Body: r.body}
-}
-
-func (r response) json(t *testing.T) map[string]any {
-	t.Helper()
-	return r.apptest().JSON(t)
-}
-
-// do sends a request to the server; header holds name, value pairs.
-func (e *env) do(method, path string, body io.Reader, header ...string) response {
-	e.t.Helper()
-	return fromApptest(e.client.Do(method, path, body, header...))
-}
-
-// try is do for other goroutines than the test's: it returns the error.
-func (e *env) try(method, path string, body io.Reader, header ...string) (response, error) {
-	res, err := e.client.Try(method, path, body, header...)
-	return fromApptest(res), err
-}
-
-func (e *env) get(path string, header ...string) response {
-	e.t.Helper()
-	return fromApptest(e.client.Get(path, header...))
-}
-
-// postJSON posts body (marshalled unless it is a string) as application/json.
-func (e *env) postJSON(path string, body any) response {
-	e.t.Helper()
-	return fromApptest(e.client.PostJSON(path, body))
-}
-
-// postForm posts form as a browser form, with extra headers.
-func (e *env) postForm(path string, form url.Values, header ...string) response {
-	e.t.Helper()
-	return fromApptest(e.client.PostForm(path, form, header...))
-}
-
-// formToken loads the release page, as a browser would before posting its
-// form, and returns the form's CSRF token (the cookie lands in the jar).
-func (e *env) formToken(slug string) string {
-	e.t.Helper()
-	return e.client.FormToken("/releases/" + slug)
-}
-
-type fixture = apptest.Fixture
-
-// seed stores a published campaign, petition and release with unique slugs,
-// after change (if any) has adjusted them.
-func seed(t *testing.T, db *postgres.DB, change func(*postgres.SeedSet)) fixture {
-	t.Helper()
-	return apptest.Seed(t, db, change)
-}
-
-// publishedAt seeds a release published at.
-func publishedAt(at time.Time) func(*postgres.SeedSet) {
-	return func(s *postgres.SeedSet) { s.Release.PublishedAt = &at }
-}
-
-// exec runs SQL against db, for state the stores cannot make (drafts,
-// closed petitions).
-func exec(t *testing.T, db *postgres.DB, query string, args ...any) {
-	t.Helper()
-	apptest.Exec(t, db, query, args...)
-}
-
-// assertStored fails unless the petition has want rows and a count of want.
-func assertStored(t *testing.T, db *postgres.DB, petitionID, want int64) {
-	t.Helper()
-	apptest.AssertStored(t, db, petitionID, want)
-}
-
-// signBody is a valid API signing body for email.
-func signBody(email string) map[string]any {
-	return map[string]any{"full_name": "Ada Lovelace", "email": email, "postcode": "N1 9GU",
-		"country": "GB", "consent_updates": true}
-}
-
-// signFormValues is a valid browser form for email with token.
-func signFormValues(token, email string) url.Values {
-	return url.Values{"csrf_token": {token}, "full_name": {"Grace Hopper"}, "email": {email},
-		"postcode": {"SW1A 1AA"}, "country": {"GB"}, "consent_updates": {"yes"}}
-}
-
-func signaturesPath(petitionID int64) string {
-	return fmt.Sprintf("/api/v1/petitions/%d/signatures", petitionID)
-}
-
-// assertAPIError checks the one error shape: {"error":{"code","message","fields"}}.
-// wantFields, when given, are exactly the fields that must be named.
-func assertAPIError(t *testing.T, res response, status int, code string, wantFields ...string) map[string]any {
-	t.Helper()
-	return apptest.AssertAPIError(t, res.apptest(), status, code, wantFields...)
-}
-
-// assertPage checks a page: its status, that it is HTML, that it says each
-// of contains, and that it shows no database error or stack.
-func assertPage(t *testing.T, res response, status int, contains ...string) {
-	t.Helper()
-	if res.status != status {
-		t.Fatalf("status %d, want %d\n%s", res.status, status, res.body)
-	}
-	if ct := res.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
-		t.Errorf("Content-Type %q, want text/html; charset=utf-8", ct)
-	}
-	for _, s := range contains {
-		if !strings.Contains(res.body, s) {
-			t.Errorf("page lacks %q\n%s", s, res.body)
-		}
-	}
-	apptest.AssertNoLeak(t, res.body)
+	srv := apptest.Start(t, db, opts)
+	return &env{Client: srv.Client(t), db: db, server: srv}
 }

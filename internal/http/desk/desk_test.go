@@ -26,36 +26,36 @@ func TestReleaseFromDraftToPublicPage(t *testing.T) {
 	res := c.submit("/admin/releases", url.Values{"campaign_id": {fmt.Sprint(w.Campaign.ID)},
 		"petition_id": {fmt.Sprint(w.Petition.ID)}, "slug": {slug}, "title": {"Convention day"},
 		"summary": {"Ratify it."}, "body": {body}})
-	match := releaseIDInLocation.FindStringSubmatch(res.header.Get("Location"))
-	if res.status != http.StatusSeeOther || match == nil {
-		t.Fatalf("create: %d to %q\n%s", res.status, res.header.Get("Location"), res.body)
+	match := releaseIDInLocation.FindStringSubmatch(res.Header.Get("Location"))
+	if res.Status != http.StatusSeeOther || match == nil {
+		t.Fatalf("create: %d to %q\n%s", res.Status, res.Header.Get("Location"), res.Body)
 	}
 	id := match[1]
-	if res := public.get("/releases/" + slug); res.status != http.StatusNotFound {
-		t.Fatalf("a draft is public: %d", res.status)
+	if res := public.Get("/releases/" + slug); res.Status != http.StatusNotFound {
+		t.Fatalf("a draft is public: %d", res.Status)
 	}
 
-	preview := c.get("/admin/releases/" + id + "/preview")
-	if preview.status != http.StatusOK || !strings.Contains(preview.body, "preview-banner") {
-		t.Fatalf("preview: %d", preview.status)
+	preview := c.Get("/admin/releases/" + id + "/preview")
+	if preview.Status != http.StatusOK || !strings.Contains(preview.Body, "preview-banner") {
+		t.Fatalf("preview: %d", preview.Status)
 	}
 
 	res = c.submit("/admin/releases/"+id+"/publish", nil)
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("publish: %d", res.status)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", res.Status)
 	}
-	page := public.get("/releases/" + slug)
-	if page.status != http.StatusOK {
-		t.Fatalf("published release: %d", page.status)
+	page := public.Get("/releases/" + slug)
+	if page.Status != http.StatusOK {
+		t.Fatalf("published release: %d", page.Status)
 	}
 	// The preview showed the public page's own rendering of the body.
-	if article(page.body) != article(preview.body) || !strings.Contains(article(page.body), "<em>exactly</em>") {
-		t.Errorf("the preview's article differs from the public one:\npreview %s\npublic  %s", article(preview.body), article(page.body))
+	if article(page.Body) != article(preview.Body) || !strings.Contains(article(page.Body), "<em>exactly</em>") {
+		t.Errorf("the preview's article differs from the public one:\npreview %s\npublic  %s", article(preview.Body), article(page.Body))
 	}
-	if !strings.Contains(page.body, "Check supply chains") {
+	if !strings.Contains(page.Body, "Check supply chains") {
 		t.Error("the public page lacks its petition")
 	}
-	if res := public.get("/"); !strings.Contains(res.body, "/releases/"+slug) {
+	if res := public.Get("/"); !strings.Contains(res.Body, "/releases/"+slug) {
 		t.Error("the newsroom does not list the published release")
 	}
 
@@ -63,17 +63,17 @@ func TestReleaseFromDraftToPublicPage(t *testing.T) {
 	// the page was just cached.
 	res = c.submit("/admin/releases/"+id, url.Values{"campaign_id": {fmt.Sprint(w.Campaign.ID)},
 		"petition_id": {fmt.Sprint(w.Petition.ID)}, "slug": {slug}, "title": {"Convention day: ratify now"}, "body": {body}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("edit: %d\n%s", res.status, res.body)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", res.Status, res.Body)
 	}
-	if res := public.get("/releases/" + slug); !strings.Contains(res.body, "Convention day: ratify now") {
+	if res := public.Get("/releases/" + slug); !strings.Contains(res.Body, "Convention day: ratify now") {
 		t.Error("the edit is not on the public page")
 	}
 
 	// Every step is in the audit log with who made it.
 	admin := e.api(e.token(e.member(staff.RoleAdmin)))
-	log := admin.get("/api/v1/admin/audit?entity=release&entity_id=" + id)
-	entries, _ := log.json(t)["entries"].([]any)
+	log := admin.Get("/api/v1/admin/audit?entity=release&entity_id=" + id)
+	entries, _ := log.JSON(t)["entries"].([]any)
 	var actions []string
 	for _, x := range entries {
 		entry := x.(map[string]any)
@@ -85,8 +85,8 @@ func TestReleaseFromDraftToPublicPage(t *testing.T) {
 	if strings.Join(actions, " ") != "release.update release.publish release.create" {
 		t.Errorf("audit actions %v", actions)
 	}
-	if !strings.Contains(log.body, `"title":"Convention day"`) || !strings.Contains(log.body, `"title":"Convention day: ratify now"`) {
-		t.Errorf("the update entry lacks before and after: %s", log.body)
+	if !strings.Contains(log.Body, `"title":"Convention day"`) || !strings.Contains(log.Body, `"title":"Convention day: ratify now"`) {
+		t.Errorf("the update entry lacks before and after: %s", log.Body)
 	}
 }
 
@@ -110,25 +110,25 @@ func TestClosingAPetition(t *testing.T) {
 	w := e.world()
 	c, _ := e.signedIn(staff.RoleCampaigner)
 	public := e.browser()
-	if res := e.sign(w.Petition.ID, "before@example.org"); res.status != http.StatusCreated {
-		t.Fatalf("sign an open petition: %d", res.status)
+	if res := e.sign(w.Petition.ID, "before@example.org"); res.Status != http.StatusCreated {
+		t.Fatalf("sign an open petition: %d", res.Status)
 	}
-	public.get("/releases/" + w.Release.Slug) // cached now
+	public.Get("/releases/" + w.Release.Slug) // cached now
 
 	res := c.submit(fmt.Sprintf("/admin/petitions/%d/close", w.Petition.ID), nil)
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("close: %d", res.status)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("close: %d", res.Status)
 	}
 	res = e.sign(w.Petition.ID, "after@example.org")
-	if res.status != http.StatusConflict || res.errorCode(t) != "petition_closed" {
-		t.Errorf("signing a closed petition: %d %s", res.status, res.body)
+	if res.Status != http.StatusConflict || errorCode(t, res) != "petition_closed" {
+		t.Errorf("signing a closed petition: %d %s", res.Status, res.Body)
 	}
-	page := public.get("/releases/" + w.Release.Slug)
-	if !strings.Contains(page.body, "This petition is closed.") || strings.Contains(page.body, `action="/releases/`+w.Release.Slug+`/sign"`) {
+	page := public.Get("/releases/" + w.Release.Slug)
+	if !strings.Contains(page.Body, "This petition is closed.") || strings.Contains(page.Body, `action="/releases/`+w.Release.Slug+`/sign"`) {
 		t.Error("the release page still offers the sign form")
 	}
-	dash := c.get(fmt.Sprintf("/admin/petitions/%d", w.Petition.ID))
-	if !strings.Contains(dash.body, `petition-status">closed`) || !strings.Contains(dash.body, "Reopen the petition") {
+	dash := c.Get(fmt.Sprintf("/admin/petitions/%d", w.Petition.ID))
+	if !strings.Contains(dash.Body, `petition-status">closed`) || !strings.Contains(dash.Body, "Reopen the petition") {
 		t.Error("the dashboard does not say the petition is closed")
 	}
 }
@@ -137,27 +137,27 @@ func TestDashboardAndStats(t *testing.T) {
 	e := start(t)
 	w := e.world()
 	for i := range 5 {
-		if res := e.sign(w.Petition.ID, fmt.Sprintf("s%d@example.org", i)); res.status != http.StatusCreated {
-			t.Fatalf("sign: %d", res.status)
+		if res := e.sign(w.Petition.ID, fmt.Sprintf("s%d@example.org", i)); res.Status != http.StatusCreated {
+			t.Fatalf("sign: %d", res.Status)
 		}
 	}
 	c, _ := e.signedIn(staff.RoleCampaigner)
-	dash := c.get(fmt.Sprintf("/admin/petitions/%d", w.Petition.ID))
-	if dash.status != http.StatusOK {
-		t.Fatalf("dashboard: %d", dash.status)
+	dash := c.Get(fmt.Sprintf("/admin/petitions/%d", w.Petition.ID))
+	if dash.Status != http.StatusOK {
+		t.Fatalf("dashboard: %d", dash.Status)
 	}
 	for _, want := range []string{`<svg class="chart-svg"`, `role="img"`, `<rect class="bar"`, "<table", "Signatures per day",
 		"Signatures per hour", "United Kingdom", `<progress class="goal-progress" max="1000" value="5"`} {
-		if !strings.Contains(dash.body, want) {
+		if !strings.Contains(dash.Body, want) {
 			t.Errorf("the dashboard lacks %q", want)
 		}
 	}
-	if n := strings.Count(dash.body, `<rect class="bar"`); n != 30+48 {
+	if n := strings.Count(dash.Body, `<rect class="bar"`); n != 30+48 {
 		t.Errorf("%d bars, want 30 days and 48 hours", n)
 	}
 
 	api := e.api(e.token(e.member(staff.RoleCampaigner)))
-	st := api.get(fmt.Sprintf("/api/v1/admin/petitions/%d/stats", w.Petition.ID)).json(t)
+	st := api.Get(fmt.Sprintf("/api/v1/admin/petitions/%d/stats", w.Petition.ID)).JSON(t)
 	if st["total"] != 5.0 || st["today"] != 5.0 || st["goal"] != 1000.0 {
 		t.Errorf("stats totals: %v %v %v", st["total"], st["today"], st["goal"])
 	}
@@ -169,8 +169,8 @@ func TestDashboardAndStats(t *testing.T) {
 			t.Errorf("%s: %v", k, st[k])
 		}
 	}
-	if res := api.get("/api/v1/admin/petitions/999999/stats"); res.status != http.StatusNotFound || res.errorCode(t) != "not_found" {
-		t.Errorf("stats of an unknown petition: %d %s", res.status, res.body)
+	if res := api.Get("/api/v1/admin/petitions/999999/stats"); res.Status != http.StatusNotFound || errorCode(t, res) != "not_found" {
+		t.Errorf("stats of an unknown petition: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -180,40 +180,40 @@ func TestFormsAndAPIExplainInvalidInput(t *testing.T) {
 	c, _ := e.signedIn(staff.RoleCampaigner)
 	res := c.submit("/admin/petitions", url.Values{"campaign_id": {fmt.Sprint(w.Campaign.ID)}, "slug": {w.Petition.Slug},
 		"title": {""}, "ask": {"Do it."}, "goal": {"lots"}})
-	if res.status != http.StatusUnprocessableEntity {
-		t.Fatalf("invalid petition form: %d", res.status)
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid petition form: %d", res.Status)
 	}
 	res2 := c.submit("/admin/petitions", url.Values{"campaign_id": {fmt.Sprint(w.Campaign.ID)}, "slug": {w.Petition.Slug},
 		"title": {"Twin"}, "ask": {"Do it."}, "goal": {"10"}})
-	if res2.status != http.StatusUnprocessableEntity || !strings.Contains(res2.body, "Another petition already uses this slug") {
-		t.Errorf("a taken slug: %d", res2.status)
+	if res2.Status != http.StatusUnprocessableEntity || !strings.Contains(res2.Body, "Another petition already uses this slug") {
+		t.Errorf("a taken slug: %d", res2.Status)
 	}
 	for _, want := range []string{"whole number", "cannot be empty", `value="` + w.Petition.Slug + `"`} {
-		if !strings.Contains(res.body, want) {
+		if !strings.Contains(res.Body, want) {
 			t.Errorf("the form lacks %q", want)
 		}
 	}
 	api := e.api(e.token(e.member(staff.RoleCampaigner)))
-	res = api.sendJSON(http.MethodPost, "/api/v1/admin/releases", map[string]any{"campaign_id": w.Campaign.ID,
+	res = api.SendJSON(http.MethodPost, "/api/v1/admin/releases", map[string]any{"campaign_id": w.Campaign.ID,
 		"slug": "Not A Slug", "title": ""})
-	if res.status != http.StatusUnprocessableEntity || res.errorCode(t) != "invalid" {
-		t.Fatalf("invalid release: %d %s", res.status, res.body)
+	if res.Status != http.StatusUnprocessableEntity || errorCode(t, res) != "invalid" {
+		t.Fatalf("invalid release: %d %s", res.Status, res.Body)
 	}
-	fields, _ := res.json(t)["error"].(map[string]any)["fields"].(map[string]any)
+	fields, _ := res.JSON(t)["error"].(map[string]any)["fields"].(map[string]any)
 	if fields["slug"] == nil || fields["title"] == nil {
 		t.Errorf("fields %v, want slug and title", fields)
 	}
-	res = api.sendJSON(http.MethodPost, "/api/v1/admin/campaigns", map[string]any{"slug": w.Campaign.Slug, "title": "Dup"})
-	if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "already uses this slug") {
-		t.Errorf("a taken slug: %d %s", res.status, res.body)
+	res = api.SendJSON(http.MethodPost, "/api/v1/admin/campaigns", map[string]any{"slug": w.Campaign.Slug, "title": "Dup"})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "already uses this slug") {
+		t.Errorf("a taken slug: %d %s", res.Status, res.Body)
 	}
-	res = api.do(http.MethodPost, "/api/v1/admin/campaigns", strings.NewReader("slug=x"), "Content-Type", "application/x-www-form-urlencoded")
-	if res.status != http.StatusUnsupportedMediaType {
-		t.Errorf("a form body to the API: %d", res.status)
+	res = api.Do(http.MethodPost, "/api/v1/admin/campaigns", strings.NewReader("slug=x"), "Content-Type", "application/x-www-form-urlencoded")
+	if res.Status != http.StatusUnsupportedMediaType {
+		t.Errorf("a form body to the API: %d", res.Status)
 	}
-	res = api.sendJSON(http.MethodPatch, fmt.Sprintf("/api/v1/admin/releases/%d", w.Release.ID), map[string]any{"petition_id": nil})
-	if res.status != http.StatusOK || !strings.Contains(res.body, `"petition_id":null`) {
-		t.Errorf("clearing a release's petition: %d %s", res.status, res.body)
+	res = api.SendJSON(http.MethodPatch, fmt.Sprintf("/api/v1/admin/releases/%d", w.Release.ID), map[string]any{"petition_id": nil})
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, `"petition_id":null`) {
+		t.Errorf("clearing a release's petition: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -228,20 +228,20 @@ func TestStaffPagesNeedNoInlineStyleOrScript(t *testing.T) {
 	for _, path := range []string{"/admin", "/admin/campaigns", "/admin/releases", "/admin/petitions",
 		fmt.Sprintf("/admin/petitions/%d", w.Petition.ID), fmt.Sprintf("/admin/releases/%d/edit", w.Draft.ID),
 		fmt.Sprintf("/admin/releases/%d/preview", w.Draft.ID), "/admin/staff", fmt.Sprintf("/admin/staff/%d", m.ID), "/admin/audit"} {
-		res := c.get(path)
-		if res.status != http.StatusOK {
-			t.Errorf("%s: %d", path, res.status)
+		res := c.Get(path)
+		if res.Status != http.StatusOK {
+			t.Errorf("%s: %d", path, res.Status)
 			continue
 		}
-		csp := res.header.Get("Content-Security-Policy")
+		csp := res.Header.Get("Content-Security-Policy")
 		if !strings.Contains(csp, "style-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
-		if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Referrer-Policy") == "" {
-			t.Errorf("%s: security headers %v", path, res.header)
+		if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Referrer-Policy") == "" {
+			t.Errorf("%s: security headers %v", path, res.Header)
 		}
-		if strings.Contains(res.body, " style=") || strings.Contains(res.body, "<style") || inlineScript.MatchString(res.body) ||
-			strings.Contains(res.body, " onclick=") || strings.Contains(res.body, "javascript:") {
+		if strings.Contains(res.Body, " style=") || strings.Contains(res.Body, "<style") || inlineScript.MatchString(res.Body) ||
+			strings.Contains(res.Body, " onclick=") || strings.Contains(res.Body, "javascript:") {
 			t.Errorf("%s has inline style or script", path)
 		}
 	}
@@ -280,19 +280,19 @@ func TestActionsAnswerPagesAndAPIEachTheirWay(t *testing.T) {
 		{fmt.Sprintf("/admin/tokens/%d/revoke", pageTok.ID), fmt.Sprintf("/api/v1/admin/tokens/%d/revoke", apiTok.ID),
 			fmt.Sprintf("/admin/staff/%d?notice=revoked", owner.ID), `"active":false`},
 	} {
-		if res := c.submit(tt.page, nil); res.status != http.StatusSeeOther || res.header.Get("Location") != tt.location {
-			t.Errorf("POST %s: %d to %q, want 303 to %q", tt.page, res.status, res.header.Get("Location"), tt.location)
+		if res := c.submit(tt.page, nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != tt.location {
+			t.Errorf("POST %s: %d to %q, want 303 to %q", tt.page, res.Status, res.Header.Get("Location"), tt.location)
 		}
-		if res := api.do(http.MethodPost, tt.api, nil); res.status != http.StatusOK || !strings.Contains(res.body, tt.field) {
-			t.Errorf("POST %s: %d %s, want 200 with %s", tt.api, res.status, res.body, tt.field)
+		if res := api.Do(http.MethodPost, tt.api, nil); res.Status != http.StatusOK || !strings.Contains(res.Body, tt.field) {
+			t.Errorf("POST %s: %d %s, want 200 with %s", tt.api, res.Status, res.Body, tt.field)
 		}
 		// An id that names nothing: the page's error page, the API's error shape.
 		page, path := notFoundPath(tt.page), notFoundPath(tt.api)
-		if res := c.submit(page, nil); res.status != http.StatusNotFound || !strings.Contains(res.header.Get("Content-Type"), "text/html") {
-			t.Errorf("POST %s: %d %s, want the 404 page", page, res.status, res.header.Get("Content-Type"))
+		if res := c.submit(page, nil); res.Status != http.StatusNotFound || !strings.Contains(res.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("POST %s: %d %s, want the 404 page", page, res.Status, res.Header.Get("Content-Type"))
 		}
-		if res := api.do(http.MethodPost, path, nil); res.status != http.StatusNotFound || res.errorCode(t) != "not_found" {
-			t.Errorf("POST %s: %d %s, want 404 not_found", path, res.status, res.body)
+		if res := api.Do(http.MethodPost, path, nil); res.Status != http.StatusNotFound || errorCode(t, res) != "not_found" {
+			t.Errorf("POST %s: %d %s, want 404 not_found", path, res.Status, res.Body)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 )
 
 var csvHeader = "signature_id,signed_at,full_name,email,postcode,country,consent_updates,consent_version,source_release,source_code"
@@ -21,21 +22,21 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 	w := e.world()
 	// Rows as a hostile signer could leave them (the API would refuse some
 	// of these values; the export must be safe whatever is stored).
-	e.exec(`INSERT INTO signatures (petition_id, full_name, email, postcode, country, consent_updates, consent_version,
+	apptest.Exec(t, e.db, `INSERT INTO signatures (petition_id, full_name, email, postcode, country, consent_updates, consent_version,
 			source_release_id, source_code) VALUES
 		($1, '=HYPERLINK("http://evil.example","x")', '=a@example.org', '+44 20', 'GB', true, '2026-11-v1', $2, '@SUM(A1)'),
 		($1, '-2+3', '@b@example.org', '-1', 'FR', false, '2026-11-v1', NULL, '=cmd'),
 		($1, 'Zoë Ünal, "Jr"', 'zoe@example.org', 'N1 9GU', 'DE', true, '2026-11-v1', NULL, '')`,
 		w.Petition.ID, w.Release.ID)
 	api := e.api(e.token(e.member(staff.RoleCampaigner)))
-	res := api.get(fmt.Sprintf("/api/v1/admin/petitions/%d/signatures.csv", w.Petition.ID))
-	if res.status != http.StatusOK || res.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
-		!strings.Contains(res.header.Get("Content-Disposition"), "attachment") {
-		t.Fatalf("export: %d %v", res.status, res.header)
+	res := api.Get(fmt.Sprintf("/api/v1/admin/petitions/%d/signatures.csv", w.Petition.ID))
+	if res.Status != http.StatusOK || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %v", res.Status, res.Header)
 	}
-	records, err := csv.NewReader(strings.NewReader(res.body)).ReadAll()
+	records, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
 	if err != nil {
-		t.Fatalf("not CSV: %v\n%s", err, res.body)
+		t.Fatalf("not CSV: %v\n%s", err, res.Body)
 	}
 	if strings.Join(records[0], ",") != csvHeader || len(records) != 4 {
 		t.Fatalf("header %v and %d rows", records[0], len(records)-1)
@@ -52,7 +53,7 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 	}
 	// Through the page too, for a signed-in campaigner.
 	c, _ := e.signedIn(staff.RoleCampaigner)
-	if page := c.get(fmt.Sprintf("/admin/petitions/%d/signatures.csv", w.Petition.ID)); page.body != res.body {
+	if page := c.Get(fmt.Sprintf("/admin/petitions/%d/signatures.csv", w.Petition.ID)); page.Body != res.Body {
 		t.Error("the page's CSV differs from the API's")
 	}
 }
@@ -77,16 +78,11 @@ func TestExportStreamsInBoundedMemory(t *testing.T) {
 	const heapLimit = 8 << 20
 	e := start(t)
 	w := e.world()
-	e.exec(`INSERT INTO signatures (petition_id, full_name, email, postcode, country, consent_updates, consent_version)
+	apptest.Exec(t, e.db, `INSERT INTO signatures (petition_id, full_name, email, postcode, country, consent_updates, consent_version)
 		SELECT $1, 'Supporter number ' || g || ' ' || repeat('x', 80), 'stream' || g || '@example.org', 'SW1A 1AA',
 		       'GB', g % 2 = 0, '2026-11-v1'
 		FROM generate_series(1, $2::int) g`, w.Petition.ID, rows)
 	api := e.api(e.token(e.member(staff.RoleCampaigner)))
-	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/admin/petitions/%d/signatures.csv", e.server.URL, w.Petition.ID), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+api.token)
 
 	heap := func() int64 {
 		runtime.GC()
@@ -95,7 +91,7 @@ func TestExportStreamsInBoundedMemory(t *testing.T) {
 		return int64(ms.HeapAlloc)
 	}
 	base := heap()
-	res, err := api.http.Do(req)
+	res, err := api.Open(http.MethodGet, fmt.Sprintf("/api/v1/admin/petitions/%d/signatures.csv", w.Petition.ID), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

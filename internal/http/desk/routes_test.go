@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 )
 
 // routeCase is one staff route: who may use it, and what it answers them.
@@ -138,13 +139,13 @@ func static(v url.Values) func() url.Values {
 func value(v any) func() any { return func() any { return v } }
 
 // send makes the route's request as c.
-func (rc routeCase) send(c *client) response {
-	c.e.t.Helper()
+func (rc routeCase) send(c *client) apptest.Response {
+	c.t.Helper()
 	switch {
 	case rc.api() && rc.json != nil:
-		return c.sendJSON(rc.method, rc.path, rc.json())
+		return c.SendJSON(rc.method, rc.path, rc.json())
 	case rc.api() || rc.method == http.MethodGet:
-		return c.do(rc.method, rc.path, nil)
+		return c.Do(rc.method, rc.path, nil)
 	default:
 		form := url.Values{}
 		if rc.form != nil {
@@ -188,28 +189,28 @@ func TestEveryStaffRouteChecksItsRoles(t *testing.T) {
 
 			res := rc.send(as(rc, ""))
 			if rc.api() {
-				if res.status != http.StatusUnauthorized || res.errorCode(t) != "unauthorized" {
-					t.Errorf("anonymous: %d %s, want 401 unauthorized", res.status, res.body)
+				if res.Status != http.StatusUnauthorized || errorCode(t, res) != "unauthorized" {
+					t.Errorf("anonymous: %d %s, want 401 unauthorized", res.Status, res.Body)
 				}
-			} else if loc := res.header.Get("Location"); res.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/login?next=") {
-				t.Errorf("anonymous: %d to %q, want 303 to the login page", res.status, loc)
+			} else if loc := res.Header.Get("Location"); res.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/login?next=") {
+				t.Errorf("anonymous: %d to %q, want 303 to the login page", res.Status, loc)
 			}
 
 			if wrong := rc.wrongRole(); wrong != "" {
 				res = rc.send(as(rc, wrong))
-				if res.status != http.StatusForbidden {
-					t.Errorf("as %s: %d, want 403\n%s", wrong, res.status, res.body)
-				} else if rc.api() && res.errorCode(t) != "forbidden" {
-					t.Errorf("as %s: code %q, want forbidden", wrong, res.errorCode(t))
+				if res.Status != http.StatusForbidden {
+					t.Errorf("as %s: %d, want 403\n%s", wrong, res.Status, res.Body)
+				} else if rc.api() && errorCode(t, res) != "forbidden" {
+					t.Errorf("as %s: code %q, want forbidden", wrong, errorCode(t, res))
 				}
 			}
 
 			for _, role := range rc.roles {
 				res = rc.send(as(rc, role))
-				if res.status != rc.want {
-					t.Errorf("as %s: %d, want %d\n%.600s", role, res.status, rc.want, res.body)
+				if res.Status != rc.want {
+					t.Errorf("as %s: %d, want %d\n%.600s", role, res.Status, rc.want, res.Body)
 				}
-				if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+				if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 					t.Errorf("as %s: Cache-Control %q, want no-store", role, cc)
 				}
 			}

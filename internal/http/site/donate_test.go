@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/advocacy/advocacy/internal/tooling/apptest"
 )
 
 // Without STRIPE_SECRET_KEY the donate route answers 503 donations_disabled,
@@ -12,17 +14,17 @@ import (
 func TestDonateWhenDonationsAreOff(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	f := seed(t, e.db, nil)
+	f := apptest.Seed(t, e.db, nil)
 	path := "/releases/" + f.Release.Slug + "/donate"
-	token := e.formToken(f.Release.Slug)
+	token := e.FormToken("/releases/" + f.Release.Slug)
 	form := func() io.Reader { return strings.NewReader("amount=1000&csrf_token=" + token) }
 	formType := "application/x-www-form-urlencoded"
 
-	res := e.do(http.MethodPost, path, form(), "Content-Type", formType, "Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-	assertPage(t, res, http.StatusServiceUnavailable, "Donations are not available")
-	if ra := res.header.Get("Retry-After"); ra != "" {
+	res := e.Do(http.MethodPost, path, form(), "Content-Type", formType, "Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	apptest.AssertPage(t, res, http.StatusServiceUnavailable, "Donations are not available")
+	if ra := res.Header.Get("Retry-After"); ra != "" {
 		t.Errorf("Retry-After %q: donations being off is not something to retry", ra)
 	}
-	res = e.do(http.MethodPost, path, form(), "Content-Type", formType, "Accept", "application/json")
-	assertAPIError(t, res, http.StatusServiceUnavailable, "donations_disabled")
+	res = e.Do(http.MethodPost, path, form(), "Content-Type", formType, "Accept", "application/json")
+	apptest.AssertAPIError(t, res, http.StatusServiceUnavailable, "donations_disabled")
 }

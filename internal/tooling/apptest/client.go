@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -22,9 +23,10 @@ import (
 // Client talks to a Server as a browser or script would: it keeps cookies
 // and never follows redirects, so tests see each answer.
 type Client struct {
-	t    testing.TB
-	base string
-	http *http.Client
+	t      testing.TB
+	base   string
+	http   *http.Client
+	bearer string
 }
 
 // Client returns a new client with an empty cookie jar.
@@ -59,6 +61,38 @@ func (r Response) JSON(t testing.TB) map[string]any {
 	return m
 }
 
+// Bearer makes the client send token as a bearer token with every
+// request, as an integration does; with "" it sends none. It returns c.
+func (c *Client) Bearer(token string) *Client {
+	c.bearer = token
+	return c
+}
+
+// Cookie returns the value of the cookie name that the client sends with a
+// request for path, or "" if it has none.
+func (c *Client) Cookie(path, name string) string {
+	u, err := url.Parse(c.base + path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// SetCookie puts ck in the jar as though the server had set it in its
+// answer to a request for path.
+func (c *Client) SetCookie(path string, ck *http.Cookie) {
+	u, err := url.Parse(c.base + path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.http.Jar.SetCookies(u, []*http.Cookie{ck})
+}
+
 // Do sends a request; header holds name, value pairs.
 func (c *Client) Do(method, path string, body io.Reader, header ...string) Response {
 	c.t.Helper()
@@ -71,16 +105,9 @@ func (c *Client) Do(method, path string, body io.Reader, header ...string) Respo
 
 // Try is Do for other goroutines than the test's: it returns the error.
 func (c *Client) Try(method, path string, body io.Reader, header ...string) (Response, error) {
-	req, err := http.NewRequest(method, c.base+path, body)
+	res, err := c.Open(method, path, body, header...)
 	if err != nil {
 		return Response{}, err
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return Response{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
@@ -88,6 +115,26 @@ func (c *Client) Try(method, path string, body io.Reader, header ...string) (Res
 		return Response{}, fmt.Errorf("%s %s: read body: %w", method, path, err)
 	}
 	return Response{Status: res.StatusCode, Header: res.Header, Body: string(b)}, nil
+}
+
+// Open sends a request and returns the answer with its body unread, for a
+// test that reads the body as it streams; the caller closes the body.
+func (c *Client) Open(method, path string, body io.Reader, header ...string) (*http.Response, error) {
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	return res, nil
 }
 
 // Get sends a GET.
@@ -99,6 +146,13 @@ func (c *Client) Get(path string, header ...string) Response {
 // PostJSON posts body (marshalled unless it is a string) as application/json.
 func (c *Client) PostJSON(path string, body any, header ...string) Response {
 	c.t.Helper()
+	return c.SendJSON(http.MethodPost, path, body, header...)
+}
+
+// SendJSON sends body (marshalled unless it is a string) as
+// application/json with method.
+func (c *Client) SendJSON(method, path string, body any, header ...string) Response {
+	c.t.Helper()
 	raw, ok := body.(string)
 	if !ok {
 		b, err := json.Marshal(body)
@@ -108,7 +162,7 @@ func (c *Client) PostJSON(path string, body any, header ...string) Response {
 		raw = string(b)
 	}
 	header = append([]string{"Content-Type", "application/json"}, header...)
-	return c.Do(http.MethodPost, path, strings.NewReader(raw), header...)
+	return c.Do(method, path, strings.NewReader(raw), header...)
 }
 
 // PostForm posts form as a browser form, with extra headers.
@@ -128,11 +182,17 @@ func (c *Client) FormToken(page string) string {
 	if res.Status != http.StatusOK {
 		c.t.Fatalf("GET %s: status %d", page, res.Status)
 	}
-	m := csrfField.FindStringSubmatch(res.Body)
+	return res.FormToken(c.t)
+}
+
+// FormToken returns the CSRF token of the form on the page r holds.
+func (r Response) FormToken(t testing.TB) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(r.Body)
 	if m == nil {
-		c.t.Fatalf("%s has no csrf_token field:\n%s", page, res.Body)
+		t.Fatalf("the page has no csrf_token field (status %d):\n%s", r.Status, r.Body)
 	}
-	return m[1]
+	return html.UnescapeString(m[1])
 }
 
 // seedN makes slugs unique across a package's tests.
@@ -170,6 +230,11 @@ func Seed(t testing.TB, db *postgres.DB, change func(*postgres.SeedSet)) Fixture
 		t.Fatal(err)
 	}
 	return Fixture{Campaign: out.Campaign, Petition: out.Petition, Release: out.Release}
+}
+
+// PublishedAt makes Seed publish the release at at.
+func PublishedAt(at time.Time) func(*postgres.SeedSet) {
+	return func(s *postgres.SeedSet) { s.Release.PublishedAt = &at }
 }
 
 // Exec runs SQL against db, for state the stores cannot make (drafts,
