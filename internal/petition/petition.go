@@ -43,6 +43,15 @@ func (p Petition) OpenAt(t time.Time) bool {
 	return p.Status == StatusOpen && (p.ClosesAt == nil || t.Before(*p.ClosesAt))
 }
 
+// StatusAt is the petition's status as supporters meet it at time t:
+// "closed" once its closing time has passed, whatever is stored.
+func (p Petition) StatusAt(t time.Time) string {
+	if p.OpenAt(t) {
+		return StatusOpen
+	}
+	return StatusClosed
+}
+
 // Progress is the share of the goal reached, as a whole percentage capped at 100.
 func (p Petition) Progress() int {
 	if p.Goal <= 0 {

@@ -34,19 +34,11 @@ type campaignRef struct {
 // toPetitionJSON shows p, with its campaign when c is given.
 func toPetitionJSON(p petition.Petition, c *campaign.Campaign) petitionJSON {
 	out := petitionJSON{ID: p.ID, Slug: p.Slug, Title: p.Title, Ask: p.Ask, Target: p.Target,
-		SignatureCount: p.SignatureCount, Goal: p.Goal, Status: effectiveStatus(p), ClosesAt: p.ClosesAt}
+		SignatureCount: p.SignatureCount, Goal: p.Goal, Status: p.StatusAt(time.Now()), ClosesAt: p.ClosesAt}
 	if c != nil {
 		out.Campaign = &campaignRef{Slug: c.Slug, Title: c.Title}
 	}
 	return out
-}
-
-// effectiveStatus is "closed" once closes_at has passed, whatever is stored.
-func effectiveStatus(p petition.Petition) string {
-	if p.OpenAt(time.Now()) {
-		return petition.StatusOpen
-	}
-	return petition.StatusClosed
 }
 
 // petition serves GET /api/v1/petitions/:id: the petition with its live

@@ -231,17 +231,8 @@ type petitionJSON struct {
 
 func toPetitionJSON(p petition.Petition) petitionJSON {
 	return petitionJSON{ID: p.ID, CampaignID: p.CampaignID, Slug: p.Slug, Title: p.Title, Ask: p.Ask,
-		Target: p.Target, Goal: p.Goal, Status: effectiveStatus(p), ClosesAt: p.ClosesAt,
+		Target: p.Target, Goal: p.Goal, Status: p.StatusAt(time.Now()), ClosesAt: p.ClosesAt,
 		SignatureCount: p.SignatureCount, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
-}
-
-// effectiveStatus is "closed" for a petition past its closing time, as the
-// public API says too.
-func effectiveStatus(p petition.Petition) string {
-	if p.OpenAt(time.Now()) {
-		return petition.StatusOpen
-	}
-	return petition.StatusClosed
 }
 
 // petitionPatch is the body of POST and PATCH /api/v1/admin/petitions. A
