@@ -56,10 +56,8 @@ func (s *Site) signForm(c *gin.Context) {
 	fields, invalid := kit.FieldErrors(err)
 	switch {
 	case err == nil:
-		if res.New {
-			// Lets a donation made next be linked to this signature.
-			s.rememberSupporter(c, v.Petition.ID, in.Email)
-		}
+		// Lets a donation made next be linked to a new signature.
+		s.rememberSupporter(c, v.Petition.ID, in.Email, res.New)
 		c.Redirect(http.StatusSeeOther, thanks)
 	case invalid:
 		form.Errors = fields

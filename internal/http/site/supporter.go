@@ -59,42 +59,51 @@ func newSupporterCookies(secret string, secure bool) (*supporterCookies, error) 
 	return &supporterCookies{aead: aead, secure: secure}, nil
 }
 
-// seal returns the cookie value for a signature made at now.
-func (x *supporterCookies) seal(petitionID int64, email string, now time.Time) string {
-	plain := make([]byte, 16, 16+len(email))
+// seal returns the cookie value for a signature made at now. proves is
+// whether the signature was new (only then does the cookie prove it is the
+// donor's); it is sealed inside, so the cookie after a repeat looks exactly
+// like the cookie after a new signature.
+func (x *supporterCookies) seal(petitionID int64, email string, proves bool, now time.Time) string {
+	plain := make([]byte, 17, 17+len(email))
 	binary.BigEndian.PutUint64(plain[0:8], uint64(petitionID))
 	binary.BigEndian.PutUint64(plain[8:16], uint64(now.Unix()))
+	if proves {
+		plain[16] = 1
+	}
 	plain = append(plain, email...)
 	nonce := make([]byte, x.aead.NonceSize(), x.aead.NonceSize()+len(plain)+x.aead.Overhead())
 	_, _ = rand.Read(nonce)
 	return base64.RawURLEncoding.EncodeToString(x.aead.Seal(nonce, nonce, plain, []byte(supporterInfo)))
 }
 
-// open reads a cookie value sealed within supporterMaxAge of now.
+// open reads a cookie value sealed within supporterMaxAge of now that
+// proves a signature; ok is false for any other.
 func (x *supporterCookies) open(value string, now time.Time) (donation.Supporter, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(value)
 	ns := x.aead.NonceSize()
-	if err != nil || len(raw) < ns+16+x.aead.Overhead() {
+	if err != nil || len(raw) < ns+17+x.aead.Overhead() {
 		return donation.Supporter{}, false
 	}
 	plain, err := x.aead.Open(nil, raw[:ns], raw[ns:], []byte(supporterInfo))
-	if err != nil || len(plain) < 16 {
+	if err != nil || len(plain) < 17 || plain[16] != 1 {
 		return donation.Supporter{}, false
 	}
 	issued := time.Unix(int64(binary.BigEndian.Uint64(plain[8:16])), 0)
 	if now.Sub(issued) > supporterMaxAge || issued.After(now.Add(time.Minute)) {
 		return donation.Supporter{}, false
 	}
-	return donation.Supporter{PetitionID: int64(binary.BigEndian.Uint64(plain[0:8])), Email: string(plain[16:])}, true
+	return donation.Supporter{PetitionID: int64(binary.BigEndian.Uint64(plain[0:8])), Email: string(plain[17:])}, true
 }
 
-// rememberSupporter sets the cookie after a new signature, when donations
-// are on.
-func (s *Site) rememberSupporter(c *gin.Context, petitionID int64, email string) {
+// rememberSupporter sets the cookie after every signature, new or repeat,
+// when donations are on: a repeat must look the same as a new signature in
+// every byte, or the form would tell anyone whether an address has signed.
+// Only the cookie of a new signature (isNew) links a donation to it.
+func (s *Site) rememberSupporter(c *gin.Context, petitionID int64, email string, isNew bool) {
 	if s.supporters == nil || !s.Donations.Enabled() {
 		return
 	}
-	value := s.supporters.seal(petitionID, petition.NormaliseEmail(email), time.Now())
+	value := s.supporters.seal(petitionID, petition.NormaliseEmail(email), isNew, time.Now())
 	http.SetCookie(c.Writer, &http.Cookie{Name: supporterCookie, Value: value, Path: "/", HttpOnly: true,
 		Secure: s.supporters.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(supporterMaxAge.Seconds())})
 }
