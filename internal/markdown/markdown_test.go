@@ -1,6 +1,7 @@
 package markdown_test
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -268,6 +269,36 @@ func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
 		if _, err := r.Render(body); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Bodies whose parsing cost grows with the square of their size are refused
+// before they are parsed; writing that is merely long or richly formatted
+// is not.
+func TestPathologicalBodiesAreRefused(t *testing.T) {
+	r := markdown.New()
+	for name, src := range map[string]string{
+		"nested quotes":        strings.Repeat(">", 199_000),
+		"spaced nested quotes": strings.Repeat(" >", 99_000),
+		"unclosed links":       strings.Repeat("[a](", 49_000),
+		"unclosed images":      strings.Repeat("![a](", 39_000),
+		"nested lists":         strings.Repeat("1. ", 60_000),
+		"nested bullets":       strings.Repeat("- ", 90_000),
+	} {
+		if _, err := r.Render(src); !errors.Is(err, markdown.ErrTooComplex) {
+			t.Errorf("%s: err = %v, want ErrTooComplex", name, err)
+		}
+	}
+	for name, src := range map[string]string{
+		"many closed links":  strings.Repeat("See [the convention](https://example.org/c) and [the law](/l). ", 2_000),
+		"a quote in a list":  "- one\n  > quoted\n  > - nested\n\n1. first\n2. second\n",
+		"deep but sensible":  strings.Repeat("> ", 10) + "ten levels deep\n",
+		"an indented code":   "    code block\n        more code\n",
+		"prose with numbers": "In 2026. the convention was ratified by 46 states (of 47).\n",
+	} {
+		if _, err := r.Render(src); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
