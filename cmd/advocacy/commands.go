@@ -13,6 +13,7 @@ import (
 	"github.com/advocacy/advocacy/internal/app"
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/demo"
+	"github.com/advocacy/advocacy/internal/markdown"
 	"github.com/advocacy/advocacy/internal/postgres"
 )
 
@@ -27,6 +28,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	defer db.Close()
 	if err := db.MigrateUp(ctx); err != nil {
 		return err
+	}
+	// Releases saved before bodies were rendered on save are rendered once.
+	if n, err := db.RenderReleaseBodies(ctx, app.RenderBody(markdown.New())); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("rendered release bodies", "releases", n)
 	}
 	a, err := app.New(cfg, logger, db, app.Options{})
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/donation"
 	httpserver "github.com/advocacy/advocacy/internal/http"
+	"github.com/advocacy/advocacy/internal/markdown"
+	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
@@ -38,7 +40,7 @@ type App struct {
 	// Signer commits signatures in batches; Close drains it.
 	Signer *postgres.Signer
 	// Stores are the caches in front of the database.
-	Stores *storecache.Stores
+	Stores    *storecache.Stores
 	ownSigner bool
 }
 
@@ -56,7 +58,9 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		a.Close()
 		return nil, err
 	}
-	stores := storecache.New(db.Campaigns(), db.Petitions(), signer, db.Desk())
+	md := markdown.New()
+	// Bodies are rendered as staff save them; the caches sit in front.
+	stores := storecache.New(db.Campaigns(), db.Petitions(), signer, staff.RenderBodies(db.Desk(), RenderBody(md)))
 	a.Stores = stores
 	gateway, verifier, err := payments(cfg, logger, opts.Gateway)
 	if err != nil {
@@ -67,8 +71,9 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	srv, err := httpserver.New(httpserver.Deps{
 		Config: cfg, Logger: logger, DB: db,
 		Campaigns: campaigns, Petitions: petitions, Version: stores.Version,
-		Signing: petition.NewService(petitions, stores.Signer(), campaigns),
-		Staff:   db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
+		Newsroom: newsroom.New(campaigns, petitions, stores.Version, md.Render),
+		Signing:  petition.NewService(petitions, stores.Signer(), campaigns),
+		Staff:    db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
 		Donations: donation.NewService(db.Donations(), donation.ServiceConfig{
 			Gateway: gateway, Verifier: verifier, BaseURL: cfg.BaseURL, Logger: logger}),
 	})
@@ -77,6 +82,14 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	}
 	a.Handler = srv.Handler()
 	return a, nil
+}
+
+// RenderBody adapts md to the desk's body renderer.
+func RenderBody(md *markdown.Renderer) staff.BodyRenderer {
+	return func(body string) (string, error) {
+		out, err := md.Render(body)
+		return string(out), err
+	}
 }
 
 // Close commits every queued signature and stops the signer New made.

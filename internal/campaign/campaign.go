@@ -40,13 +40,16 @@ type Campaign struct {
 // Release is a press release. Body is Markdown, kept exactly as the author
 // wrote it.
 type Release struct {
-	ID          int64
-	CampaignID  int64
-	PetitionID  *int64 // the petition its page carries; nil means the campaign's newest open one
-	Slug        string
-	Title       string
-	Summary     string
-	Body        string
+	ID         int64
+	CampaignID int64
+	PetitionID *int64 // the petition its page carries; nil means the campaign's newest open one
+	Slug       string
+	Title      string
+	Summary    string
+	Body       string
+	// BodyHTML is Body rendered to sanitised HTML when the release was
+	// saved, so pages never render it; "" for a release saved before that.
+	BodyHTML    string
 	Status      string
 	PublishedAt *time.Time
 	CreatedAt   time.Time

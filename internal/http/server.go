@@ -28,6 +28,7 @@ import (
 	"github.com/advocacy/advocacy/internal/http/kit"
 	"github.com/advocacy/advocacy/internal/http/site"
 	"github.com/advocacy/advocacy/internal/http/webhooks"
+	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
 )
@@ -48,6 +49,8 @@ type Deps struct {
 	Campaigns campaign.Store
 	Petitions petition.Store
 	Version   func() uint64
+	// Newsroom reads releases as the public sees them, for pages and API.
+	Newsroom *newsroom.Service
 	// Signing signs petitions, for the form and the API alike.
 	Signing *petition.Service
 	// Staff and Desk serve the staff pages and API under /admin and
@@ -97,14 +100,14 @@ func New(deps Deps) (*Server, error) {
 
 	// The form and the API share one signing limit per address.
 	signLimit := kit.NewRateLimiter(deps.Config.SignRatePerMinute)
-	public, err := site.New(k, site.Deps{Campaigns: deps.Campaigns, Petitions: deps.Petitions,
+	public, err := site.New(k, site.Deps{Campaigns: deps.Campaigns, Petitions: deps.Petitions, Newsroom: deps.Newsroom,
 		Signing: deps.Signing, Donations: deps.Donations, Version: deps.Version, SignLimit: signLimit})
 	if err != nil {
 		return nil, err
 	}
 	public.Routes(r)
-	api.New(k, api.Deps{Campaigns: deps.Campaigns, Petitions: deps.Petitions, Signing: deps.Signing,
-		SignLimit: signLimit}).Routes(r.Group("/api/v1", k.LimitBody(kit.MaxBodyBytes)))
+	api.New(k, api.Deps{Campaigns: deps.Campaigns, Petitions: deps.Petitions, Newsroom: deps.Newsroom,
+		Signing: deps.Signing, SignLimit: signLimit}).Routes(r.Group("/api/v1", k.LimitBody(kit.MaxBodyBytes)))
 	webhooks.New(k, deps.Donations).Routes(r)
 
 	if deps.Staff != nil {

@@ -144,7 +144,7 @@ func (s *DeskStore) CreateRelease(ctx context.Context, actor staff.Actor, r camp
 		return campaign.Release{}, err
 	}
 	row := releaseRow{CampaignID: r.CampaignID, PetitionID: r.PetitionID, Slug: r.Slug, Title: r.Title,
-		Summary: r.Summary, Body: r.Body, Status: campaign.ReleaseDraft}
+		Summary: r.Summary, Body: r.Body, BodyHTML: bodyHTML(r), Status: campaign.ReleaseDraft}
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := checkReleaseLinks(tx, r); err != nil {
 			return err
@@ -185,8 +185,8 @@ func (s *DeskStore) UpdateRelease(ctx context.Context, actor staff.Actor, r camp
 			return err
 		}
 		err = tx.Raw(`UPDATE releases SET campaign_id = ?, petition_id = ?, slug = ?, title = ?, summary = ?, body = ?,
-				updated_at = now() WHERE id = ? RETURNING *`,
-			r.CampaignID, r.PetitionID, r.Slug, r.Title, r.Summary, r.Body, r.ID).Scan(&after).Error
+				body_html = ?, updated_at = now() WHERE id = ? RETURNING *`,
+			r.CampaignID, r.PetitionID, r.Slug, r.Title, r.Summary, r.Body, bodyHTML(r), r.ID).Scan(&after).Error
 		if err != nil {
 			return slugTaken(err, "release")
 		}
@@ -395,4 +395,30 @@ func isUniqueViolation(err error) bool {
 func isForeignKeyViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.Is(err, gorm.ErrForeignKeyViolated) || errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
+
+// RenderReleaseBodies renders, with render, the body of every release saved
+// before bodies were rendered on save, and keeps the HTML. A body render
+// refuses is left as it is (pages then show it as plain text). It returns
+// how many it rendered.
+func (db *DB) RenderReleaseBodies(ctx context.Context, render func(body string) (string, error)) (int, error) {
+	var rows []releaseRow
+	if err := db.gorm.WithContext(ctx).Where("body_html IS NULL").Order("id").Find(&rows).Error; err != nil {
+		return 0, fmt.Errorf("releases without HTML: %w", translate(err))
+	}
+	n := 0
+	for _, r := range rows {
+		out, err := render(r.Body)
+		if err != nil {
+			continue
+		}
+		// Only if the body is still the one rendered: staff may save meanwhile.
+		res := db.gorm.WithContext(ctx).Exec(`UPDATE releases SET body_html = ? WHERE id = ? AND body = ? AND body_html IS NULL`,
+			out, r.ID, r.Body)
+		if res.Error != nil {
+			return n, fmt.Errorf("render release %d: %w", r.ID, translate(res.Error))
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
 }

@@ -37,6 +37,7 @@ type releaseRow struct {
 	Title       string
 	Summary     string
 	Body        string
+	BodyHTML    *string // NULL: saved before bodies were rendered on save
 	Status      string
 	PublishedAt *time.Time
 	CreatedAt   time.Time
@@ -45,10 +46,22 @@ type releaseRow struct {
 
 func (releaseRow) TableName() string { return "releases" }
 
+// bodyHTML is how a release's rendered body is stored: NULL when it has
+// none.
+func bodyHTML(r campaign.Release) *string {
+	if r.BodyHTML == "" {
+		return nil
+	}
+	return &r.BodyHTML
+}
+
 func (r releaseRow) domain() campaign.Release {
 	rel := campaign.Release{ID: r.ID, CampaignID: r.CampaignID, PetitionID: r.PetitionID, Slug: r.Slug,
 		Title: r.Title, Summary: r.Summary, Body: r.Body, Status: r.Status,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.BodyHTML != nil {
+		rel.BodyHTML = *r.BodyHTML
+	}
 	if r.PublishedAt != nil {
 		t := r.PublishedAt.UTC()
 		rel.PublishedAt = &t

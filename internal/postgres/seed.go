@@ -53,7 +53,7 @@ func (db *DB) Seed(ctx context.Context, set SeedSet) (SeedSet, error) {
 			published = &now
 		}
 		rr := releaseRow{CampaignID: cr.ID, PetitionID: &pr.ID, Slug: r.Slug, Title: r.Title, Summary: r.Summary,
-			Body: r.Body, Status: r.Status, PublishedAt: published}
+			Body: r.Body, BodyHTML: bodyHTML(r), Status: r.Status, PublishedAt: published}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rr).Error; err != nil {
 			return err
 		}

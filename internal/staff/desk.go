@@ -6,6 +6,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/valid"
 )
 
 // Desk is the campaigner's desk: everything staff create, edit, publish and
@@ -53,4 +54,45 @@ type Desk interface {
 	// is reused between calls. Returns petition.ErrNotFound for an unknown id.
 	ExportSignatures(ctx context.Context, actor Actor, petitionID int64, pageSize int,
 		page func([]petition.ExportRow) error) error
+}
+
+// BodyRenderer renders a release body written in Markdown to safe HTML. It
+// returns an error for a body it will not render (one too complex to
+// render in reasonable time).
+type BodyRenderer func(body string) (string, error)
+
+// RenderBodies returns a Desk that renders each release's body as it is
+// saved, so that pages show the stored HTML and never render it again. A
+// body the renderer refuses is a valid.Errors on "body".
+func RenderBodies(d Desk, render BodyRenderer) Desk { return renderingDesk{Desk: d, render: render} }
+
+type renderingDesk struct {
+	Desk
+	render BodyRenderer
+}
+
+func (d renderingDesk) withHTML(r campaign.Release) (campaign.Release, error) {
+	html, err := d.render(r.Body)
+	if err != nil {
+		return r, valid.Errors{"body": "This body's formatting is too complex to show: " +
+			"simplify deeply nested quotes or lists, and close every link's parentheses."}
+	}
+	r.BodyHTML = html
+	return r, nil
+}
+
+func (d renderingDesk) CreateRelease(ctx context.Context, actor Actor, r campaign.Release) (campaign.Release, error) {
+	r, err := d.withHTML(r)
+	if err != nil {
+		return campaign.Release{}, err
+	}
+	return d.Desk.CreateRelease(ctx, actor, r)
+}
+
+func (d renderingDesk) UpdateRelease(ctx context.Context, actor Actor, r campaign.Release) (campaign.Release, error) {
+	r, err := d.withHTML(r)
+	if err != nil {
+		return campaign.Release{}, err
+	}
+	return d.Desk.UpdateRelease(ctx, actor, r)
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/http/kit"
-	"github.com/advocacy/advocacy/internal/markdown"
+	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
@@ -17,6 +17,8 @@ type Deps struct {
 	Campaigns campaign.Store
 	Petitions petition.Store
 	Signing   *petition.Service
+	// Newsroom reads releases as the public sees them.
+	Newsroom *newsroom.Service
 	// SignLimit is the per-address signing limit, shared with the sign form.
 	SignLimit *kit.RateLimiter
 }
@@ -25,11 +27,10 @@ type Deps struct {
 type API struct {
 	*kit.Kit
 	Deps
-	markdown *markdown.Renderer
 }
 
 // New returns the public API.
-func New(k *kit.Kit, d Deps) *API { return &API{Kit: k, Deps: d, markdown: markdown.New()} }
+func New(k *kit.Kit, d Deps) *API { return &API{Kit: k, Deps: d} }
 
 // Routes registers the API on r, the /api/v1 group.
 func (a *API) Routes(r gin.IRouter) {

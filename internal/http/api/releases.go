@@ -1,15 +1,12 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/advocacy/advocacy/internal/campaign"
-	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/newsroom"
 )
 
 // newsroomSize is how many releases the list shows, as many as the newsroom.
@@ -28,68 +25,28 @@ type releaseJSON struct {
 	Petition    *petitionJSON `json:"petition"`
 }
 
-// releaseView is a release with what its JSON names.
-type releaseView struct {
-	release  campaign.Release
-	campaign campaign.Campaign
-	petition *petition.Petition // nil when the campaign has no petition
-}
-
-// json is the release as the list shows it, without its body.
-func (v releaseView) json() releaseJSON {
-	out := releaseJSON{Slug: v.release.Slug, Title: v.release.Title, Summary: v.release.Summary,
-		PublishedAt: v.release.PublishedAt, Campaign: campaignRef{Slug: v.campaign.Slug, Title: v.campaign.Title}}
-	if v.petition != nil {
-		p := toPetitionJSON(*v.petition, nil)
+// releaseJSONOf is the release as the list shows it, without its body.
+func releaseJSONOf(v newsroom.View) releaseJSON {
+	out := releaseJSON{Slug: v.Release.Slug, Title: v.Release.Title, Summary: v.Release.Summary,
+		PublishedAt: v.Release.PublishedAt, Campaign: campaignRef{Slug: v.Campaign.Slug, Title: v.Campaign.Title}}
+	if v.Petition != nil {
+		p := toPetitionJSON(*v.Petition, nil)
 		out.Petition = &p
 	}
 	return out
 }
 
-// view loads the campaign of rel and the petition its page carries, with
-// its count. campaigns holds those already loaded for this request (a list
-// names few campaigns) and gains the one loaded here.
-func (a *API) view(ctx context.Context, rel campaign.Release, campaigns map[int64]campaign.Campaign) (releaseView, error) {
-	camp, ok := campaigns[rel.CampaignID]
-	if !ok {
-		var err error
-		if camp, err = a.Campaigns.CampaignByID(ctx, rel.CampaignID); err != nil {
-			return releaseView{}, err
-		}
-		campaigns[rel.CampaignID] = camp
-	}
-	v := releaseView{release: rel, campaign: camp}
-	p, err := a.Petitions.PetitionForRelease(ctx, rel.CampaignID, rel.PetitionID)
-	switch {
-	case err == nil:
-		v.petition = &p
-	case !errors.Is(err, petition.ErrNotFound):
-		return releaseView{}, err
-	}
-	return v, nil
-}
-
 // releases serves GET /api/v1/releases: the published releases, newest
 // first, each with its campaign and its petition's live count.
 func (a *API) releases(c *gin.Context) {
-	ctx := c.Request.Context()
-	releases, err := a.Campaigns.PublishedReleases(ctx, newsroomSize)
+	views, err := a.Newsroom.Published(c.Request.Context(), newsroomSize)
 	if err != nil {
 		a.APIError(c, err)
 		return
 	}
-	campaigns := map[int64]campaign.Campaign{}
-	out := make([]releaseJSON, 0, len(releases))
-	for _, rel := range releases {
-		v, err := a.view(ctx, rel, campaigns)
-		if errors.Is(err, campaign.ErrNotFound) {
-			continue // its campaign is gone since the list was read: leave it out
-		}
-		if err != nil {
-			a.APIError(c, err)
-			return
-		}
-		out = append(out, v.json())
+	out := make([]releaseJSON, 0, len(views))
+	for _, v := range views {
+		out = append(out, releaseJSONOf(v))
 	}
 	c.JSON(http.StatusOK, gin.H{"releases": out})
 }
@@ -97,23 +54,12 @@ func (a *API) releases(c *gin.Context) {
 // release serves GET /api/v1/releases/:slug: one published release with
 // its body as written and as rendered, its campaign and its petition.
 func (a *API) release(c *gin.Context) {
-	ctx := c.Request.Context()
-	rel, err := a.Campaigns.PublishedReleaseBySlug(ctx, c.Param("slug"))
+	v, err := a.Newsroom.Release(c.Request.Context(), c.Param("slug"))
 	if err != nil {
 		a.APIError(c, err)
 		return
 	}
-	v, err := a.view(ctx, rel, map[int64]campaign.Campaign{})
-	if err != nil {
-		a.APIError(c, err)
-		return
-	}
-	body, err := a.markdown.Render(rel.Body)
-	if err != nil {
-		a.APIError(c, err)
-		return
-	}
-	out := v.json()
-	out.Body, out.BodyHTML = rel.Body, string(body)
+	out := releaseJSONOf(v)
+	out.Body, out.BodyHTML = v.Release.Body, string(v.BodyHTML)
 	c.JSON(http.StatusOK, out)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/valid"
 )
 
@@ -75,7 +76,7 @@ func readDonateInput(c *gin.Context) donateInput {
 
 // donateForm builds the form for release view v, nil when donations are off
 // or the campaign's currency is not one donations can be taken in.
-func (s *Site) donateForm(csrfToken string, v releaseView, in donateInput, errs valid.Errors) *donateView {
+func (s *Site) donateForm(csrfToken string, v newsroom.View, in donateInput, errs valid.Errors) *donateView {
 	if !s.Donations.Enabled() || !donation.SupportedCurrency(v.Campaign.Currency) {
 		return nil
 	}
@@ -103,7 +104,7 @@ func (s *Site) donateForm(csrfToken string, v releaseView, in donateInput, errs 
 // donatePageData is what donations/form.html shows: the form alone, again,
 // with what needs fixing.
 type donatePageData struct {
-	releaseView
+	newsroom.View
 	Donate *donateView
 }
 
@@ -118,7 +119,7 @@ func (s *Site) donate(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	v, err := s.releaseView(ctx, c.Param("slug"))
+	v, err := s.Newsroom.Release(ctx, c.Param("slug"))
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -141,7 +142,7 @@ func (s *Site) donate(c *gin.Context) {
 		Input: donation.DonateInput{Amount: in.amount(), GiftAid: in.GiftAid, GiftAidName: in.GiftAidName,
 			GiftAidAddress: in.GiftAidAddress, GiftAidPostcode: in.GiftAidPostcode, GiftAidConfirmed: in.GiftAidConfirmed}})
 	if fields, ok := kit.FieldErrors(err); ok && !kit.WantsJSON(c) {
-		data := donatePageData{releaseView: v, Donate: s.donateForm(s.CSRFToken(c), v, in, fields)}
+		data := donatePageData{View: v, Donate: s.donateForm(s.CSRFToken(c), v, in, fields)}
 		s.Render(c, http.StatusUnprocessableEntity, "donations/form", kit.Page{Title: "Donate: " + v.Campaign.Title, Data: data})
 		return
 	}

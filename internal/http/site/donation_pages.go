@@ -67,7 +67,7 @@ func (s *Site) donationCancelled(c *gin.Context) {
 	}
 	var d donationCancelledData
 	if slug := c.Query("release"); slug != "" && len(slug) <= 100 {
-		if v, err := s.releaseView(c.Request.Context(), slug); err == nil {
+		if v, err := s.Newsroom.Release(c.Request.Context(), slug); err == nil {
 			d.ReleaseSlug, d.ReleaseTitle = v.Release.Slug, v.Release.Title
 		}
 	}

@@ -169,34 +169,3 @@ func TestPageCacheServesNoPageRenderedBeforeAStaffChange(t *testing.T) {
 		t.Error("a page rendered after the change is not served")
 	}
 }
-
-// Release views follow the same rule as pages.
-func TestViewCacheDropsViewsOfAnOlderVersion(t *testing.T) {
-	var version atomic.Uint64
-	vc := newViewCache(version.Load)
-	t0 := time.Now()
-	v := releaseView{}
-	v.Release.Title = "before"
-
-	vc.put("r", v, version.Load(), t0)
-	if got, ok := vc.get("r", t0); !ok || got.Release.Title != "before" {
-		t.Fatal("a view of the current version is not used")
-	}
-	version.Add(1)
-	if _, ok := vc.get("r", t0); ok {
-		t.Error("a view of an older version was used")
-	}
-	begun := version.Load()
-	version.Add(1)
-	vc.put("r", v, begun, t0)
-	if _, ok := vc.get("r", t0); ok {
-		t.Error("a view loaded before a change was kept")
-	}
-	vc.put("r", v, version.Load(), t0)
-	if _, ok := vc.get("r", t0); !ok {
-		t.Error("a view loaded within one version was not kept")
-	}
-	if _, ok := vc.get("r", t0.Add(viewTTL+time.Millisecond)); ok {
-		t.Error("an expired view was used")
-	}
-}

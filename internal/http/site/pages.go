@@ -11,9 +11,12 @@ import (
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
+// newsroomSize is how many releases the newsroom shows.
+const newsroomSize = 50
+
 // GET /
 func (s *Site) newsroomPage(c *gin.Context) {
-	views, err := s.publishedViews(c.Request.Context())
+	views, err := s.Newsroom.Published(c.Request.Context(), newsroomSize)
 	if err != nil {
 		s.Fail(c, err)
 		return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/valid"
 )
@@ -26,7 +27,7 @@ type signForm struct {
 
 // releasePageData is what release.html shows.
 type releasePageData struct {
-	releaseView
+	newsroom.View
 	Form      signForm
 	Open      bool
 	Consent   petition.Consent
@@ -55,19 +56,27 @@ func (s *Site) releasePage(c *gin.Context) {
 		return
 	}
 	version := s.Version()
-	p, err := s.renderReleasePage(c.Request.Context(), slug)
+	p, err, _ := s.renders.Do(slug, func() (any, error) {
+		// Shared by every request waiting on it: one leaving early must not
+		// fail the others.
+		page, err := s.renderReleasePage(context.WithoutCancel(c.Request.Context()), slug)
+		if err != nil {
+			s.pages.abandon(slug)
+			return nil, err
+		}
+		return s.pages.store(slug, http.StatusOK, page, now, version), nil
+	})
 	if err != nil {
-		s.pages.abandon(slug)
 		s.Fail(c, err)
 		return
 	}
-	s.writeCachedPage(c, s.pages.store(slug, http.StatusOK, p, now, version))
+	s.writeCachedPage(c, p.(*cachedPage))
 }
 
 // renderReleasePage renders a release page with an empty form and the
 // cache's placeholder for the CSRF token.
 func (s *Site) renderReleasePage(ctx context.Context, slug string) ([]byte, error) {
-	v, err := s.releaseView(ctx, slug)
+	v, err := s.Newsroom.Release(ctx, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +90,7 @@ func (s *Site) renderReleasePage(ctx context.Context, slug string) ([]byte, erro
 
 // renderRelease renders the release page for this visitor: the form again,
 // with what they typed, after a refusal.
-func (s *Site) renderRelease(c *gin.Context, status int, v releaseView, form signForm, notice string) {
+func (s *Site) renderRelease(c *gin.Context, status int, v newsroom.View, form signForm, notice string) {
 	page, err := s.releasePageData(c.Request.Context(), v, form, notice, s.CSRFToken(c))
 	if err != nil {
 		s.Fail(c, err)
@@ -92,12 +101,12 @@ func (s *Site) renderRelease(c *gin.Context, status int, v releaseView, form sig
 
 // releasePageData builds the release page. csrfToken goes into its forms:
 // the visitor's own, or the page cache's placeholder for it.
-func (s *Site) releasePageData(ctx context.Context, v releaseView, form signForm, notice, csrfToken string) (kit.Page, error) {
+func (s *Site) releasePageData(ctx context.Context, v newsroom.View, form signForm, notice, csrfToken string) (kit.Page, error) {
 	consent, err := s.Petitions.CurrentConsent(ctx)
 	if err != nil {
 		return kit.Page{}, err
 	}
-	d := releasePageData{releaseView: v, Form: form, Consent: consent, Countries: s.countries, Notice: notice,
+	d := releasePageData{View: v, Form: form, Consent: consent, Countries: s.countries, Notice: notice,
 		Donate: s.donateForm(csrfToken, v, donateInput{}, nil)}
 	d.Open = v.Petition != nil && v.Petition.OpenAt(time.Now())
 	return kit.Page{Title: v.Release.Title, Description: v.Release.Summary, Data: d}, nil
@@ -109,10 +118,7 @@ func (s *Site) releasePageData(ctx context.Context, v releaseView, form signForm
 // Nothing of it is cached, and search engines are told not to index it.
 func (s *Site) Preview(c *gin.Context, r campaign.Release, editURL string) {
 	ctx := c.Request.Context()
-	v, err := s.viewOf(ctx, r)
-	if err == nil {
-		v, err = s.withCount(ctx, v)
-	}
+	v, err := s.Newsroom.Preview(ctx, r)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -122,7 +128,7 @@ func (s *Site) Preview(c *gin.Context, r campaign.Release, editURL string) {
 		s.Fail(c, err)
 		return
 	}
-	d := releasePageData{releaseView: v, Form: signForm{Country: "GB"}, Consent: consent, Countries: s.countries,
+	d := releasePageData{View: v, Form: signForm{Country: "GB"}, Consent: consent, Countries: s.countries,
 		Preview: &releasePreview{EditURL: editURL, Published: r.Published()}}
 	d.Open = v.Petition != nil && v.Petition.OpenAt(time.Now())
 	c.Header("X-Robots-Tag", "noindex")

@@ -9,6 +9,8 @@ import (
 
 	"github.com/advocacy/advocacy/internal/demo"
 	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/markdown"
+	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
@@ -17,12 +19,12 @@ func demoReleasePage(b *testing.B, s *Site) kit.Page {
 	b.Helper()
 	rel, camp, p := demo.Release(), demo.Campaign(), demo.Petition()
 	p.ID, p.SignatureCount = 1, 12345
-	body, err := s.markdown.Render(rel.Body)
+	body, err := markdown.New().Render(rel.Body)
 	if err != nil {
 		b.Fatal(err)
 	}
-	v := releaseView{Release: rel, Campaign: camp, Petition: &p, BodyHTML: body}
-	d := releasePageData{releaseView: v, Form: signForm{Country: "GB"}, Open: true, Countries: s.countries,
+	v := newsroom.View{Release: rel, Campaign: camp, Petition: &p, BodyHTML: body}
+	d := releasePageData{View: v, Form: signForm{Country: "GB"}, Open: true, Countries: s.countries,
 		Consent: petition.Consent{Version: "2026-11-v1", Wording: "Keep me updated by email about this campaign."}}
 	return kit.Page{Title: rel.Title, Description: rel.Summary, CSRFToken: s.pages.placeholder, Data: d}
 }

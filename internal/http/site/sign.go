@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
@@ -21,7 +22,7 @@ const signLimitMessage = "Too many signatures from your connection. Please wait 
 // POST /releases/:slug/sign
 func (s *Site) signForm(c *gin.Context) {
 	ctx := c.Request.Context()
-	v, err := s.releaseView(ctx, c.Param("slug"))
+	v, err := s.Newsroom.Release(ctx, c.Param("slug"))
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -74,7 +75,7 @@ func (s *Site) signForm(c *gin.Context) {
 
 // thanksPageData is what thanks.html shows.
 type thanksPageData struct {
-	releaseView
+	newsroom.View
 	ShareURL         string
 	ShareText        string
 	DonationsEnabled bool
@@ -83,12 +84,12 @@ type thanksPageData struct {
 
 // GET /releases/:slug/thanks
 func (s *Site) thanksPage(c *gin.Context) {
-	v, err := s.releaseView(c.Request.Context(), c.Param("slug"))
+	v, err := s.Newsroom.Release(c.Request.Context(), c.Param("slug"))
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
-	d := thanksPageData{releaseView: v, DonationsEnabled: s.Donations.Enabled(),
+	d := thanksPageData{View: v, DonationsEnabled: s.Donations.Enabled(),
 		Donate:    s.donateForm(s.CSRFToken(c), v, donateInput{}, nil),
 		ShareURL:  s.Config.BaseURL + "/releases/" + url.PathEscape(v.Release.Slug),
 		ShareText: v.Release.Title}

@@ -5,11 +5,12 @@ package site
 
 import (
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/http/kit"
-	"github.com/advocacy/advocacy/internal/markdown"
+	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
@@ -18,11 +19,13 @@ type Deps struct {
 	Campaigns campaign.Store
 	Petitions petition.Store
 	Signing   *petition.Service
+	// Newsroom reads releases as the public sees them.
+	Newsroom *newsroom.Service
 	// Donations takes donations; nil, or one without a gateway, switches
 	// the donate form off.
 	Donations *donation.Service
-	// Version changes when staff change something; the rendered pages and
-	// release views cached here drop what is older.
+	// Version changes when staff change something; the rendered pages
+	// cached here drop what is older.
 	Version func() uint64
 	// SignLimit is the per-address signing limit, shared with the API.
 	SignLimit *kit.RateLimiter
@@ -32,10 +35,11 @@ type Deps struct {
 type Site struct {
 	*kit.Kit
 	Deps
-	markdown  *markdown.Renderer
 	countries []petition.Country
-	views     *viewCache
 	pages     *pageCache
+	// renders lets concurrent requests for a page that is not cached share
+	// one render.
+	renders singleflight.Group
 	// supporters seals the cookie that links a donation to its donor's
 	// signature; nil without a Stripe key.
 	supporters *supporterCookies
@@ -60,9 +64,7 @@ func New(k *kit.Kit, d Deps) (*Site, error) {
 		return nil, err
 	}
 	return &Site{Kit: k, Deps: d,
-		markdown:    markdown.New(),
 		countries:   petition.Countries(),
-		views:       newViewCache(d.Version),
 		pages:       newPageCache(d.Version),
 		supporters:  supporters,
 		donateLimit: kit.NewRateLimiter(k.Config.SignRatePerMinute),
