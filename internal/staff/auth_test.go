@@ -12,12 +12,13 @@ import (
 )
 
 func TestLogin(t *testing.T) {
+	at := addresses()
 	ctx := context.Background()
 	db := pkgDB.Open(t)
 	auth := newAuth(t, db, staff.AuthOptions{})
 	m := addMember(t, auth, staff.RoleCampaigner)
 
-	sess, err := auth.Login(ctx, "  "+strings.ToUpper(m.Email)+" ", goodPassword, "192.0.2.1")
+	sess, err := auth.Login(ctx, "  "+strings.ToUpper(m.Email)+" ", goodPassword, at("192.0.2.1"))
 	if err != nil {
 		t.Fatalf("login with the right password: %v", err)
 	}
@@ -34,7 +35,7 @@ func TestLogin(t *testing.T) {
 		{"unknown email", "nobody-" + m.Email, goodPassword},
 		{"empty password", m.Email, ""},
 	} {
-		if _, err := auth.Login(ctx, tt.email, tt.password, "192.0.2.2"); !errors.Is(err, staff.ErrBadCredentials) {
+		if _, err := auth.Login(ctx, tt.email, tt.password, at("192.0.2.2")); !errors.Is(err, staff.ErrBadCredentials) {
 			t.Errorf("%s: err %v, want ErrBadCredentials", tt.name, err)
 		}
 	}
@@ -44,11 +45,12 @@ func TestLogin(t *testing.T) {
 }
 
 func TestLogoutEndsTheSession(t *testing.T) {
+	at := addresses()
 	ctx := context.Background()
 	db := pkgDB.Open(t)
 	auth := newAuth(t, db, staff.AuthOptions{})
 	m := addMember(t, auth, staff.RoleAdmin)
-	sess, err := auth.Login(ctx, m.Email, goodPassword, "192.0.2.3")
+	sess, err := auth.Login(ctx, m.Email, goodPassword, at("192.0.2.3"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,11 +63,12 @@ func TestLogoutEndsTheSession(t *testing.T) {
 }
 
 func TestSessionExpires(t *testing.T) {
+	at := addresses()
 	ctx := context.Background()
 	db := pkgDB.Open(t)
 	auth := newAuth(t, db, staff.AuthOptions{SessionTTL: time.Hour})
 	m := addMember(t, auth, staff.RoleCampaigner)
-	sess, err := auth.Login(ctx, m.Email, goodPassword, "192.0.2.4")
+	sess, err := auth.Login(ctx, m.Email, goodPassword, at("192.0.2.4"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +86,7 @@ func TestSessionExpires(t *testing.T) {
 }
 
 func TestLoginThrottledPerAccount(t *testing.T) {
+	at := addresses()
 	ctx := context.Background()
 	db := pkgDB.Open(t)
 	policy := staff.ThrottlePolicy{Window: 15 * time.Minute, MaxPerAccount: 3, MaxPerAddress: 100}
@@ -91,12 +95,12 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 
 	// Each guess comes from another address: the account's own limit holds.
 	for i := range policy.MaxPerAccount {
-		addr := "198.51.100." + string(rune('1'+i))
+		addr := at("198.51.100." + string(rune('1'+i)))
 		if _, err := auth.Login(ctx, m.Email, "wrong password!", addr); !errors.Is(err, staff.ErrBadCredentials) {
 			t.Fatalf("guess %d: %v", i+1, err)
 		}
 	}
-	_, err := auth.Login(ctx, m.Email, goodPassword, "198.51.100.99")
+	_, err := auth.Login(ctx, m.Email, goodPassword, at("198.51.100.99"))
 	var throttled *staff.ThrottledError
 	if !errors.As(err, &throttled) || !errors.Is(err, staff.ErrThrottled) {
 		t.Fatalf("after %d failures even the right password gets %v; want ThrottledError", policy.MaxPerAccount, err)
@@ -107,14 +111,14 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 
 	// Another account is not affected.
 	other := addMember(t, auth, staff.RoleCampaigner)
-	if _, err := auth.Login(ctx, other.Email, goodPassword, "198.51.100.99"); err != nil {
+	if _, err := auth.Login(ctx, other.Email, goodPassword, at("198.51.100.99")); err != nil {
 		t.Errorf("another account: %v", err)
 	}
 
 	// Once the failures leave the window, the right password works again and
 	// clears the count.
 	exec(t, db, `UPDATE staff_login_failures SET created_at = now() - interval '16 minutes' WHERE email = $1`, m.Email)
-	if _, err := auth.Login(ctx, m.Email, goodPassword, "198.51.100.99"); err != nil {
+	if _, err := auth.Login(ctx, m.Email, goodPassword, at("198.51.100.99")); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 	var left int
@@ -127,12 +131,13 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 }
 
 func TestLoginThrottledPerAddress(t *testing.T) {
+	at := addresses()
 	ctx := context.Background()
 	db := pkgDB.Open(t)
 	policy := staff.ThrottlePolicy{Window: 15 * time.Minute, MaxPerAccount: 100, MaxPerAddress: 4}
 	auth := newAuth(t, db, staff.AuthOptions{Throttle: policy})
 	m := addMember(t, auth, staff.RoleFinance)
-	const addr = "203.0.113.7"
+	addr := at("203.0.113.7")
 
 	// One address tries many accounts.
 	for i := range policy.MaxPerAddress {
@@ -143,7 +148,7 @@ func TestLoginThrottledPerAddress(t *testing.T) {
 	if _, err := auth.Login(ctx, m.Email, goodPassword, addr); !errors.Is(err, staff.ErrThrottled) {
 		t.Fatalf("from a throttled address: %v, want ErrThrottled", err)
 	}
-	if _, err := auth.Login(ctx, m.Email, goodPassword, "203.0.113.8"); err != nil {
+	if _, err := auth.Login(ctx, m.Email, goodPassword, at("203.0.113.8")); err != nil {
 		t.Errorf("from another address: %v", err)
 	}
 }
@@ -151,6 +156,7 @@ func TestLoginThrottledPerAddress(t *testing.T) {
 // Concurrent guesses cannot slip past the limit together: each attempt is
 // counted before its password is checked.
 func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
+	at := addresses()
 	ctx := context.Background()
 	db := pkgDB.Open(t)
 	policy := staff.ThrottlePolicy{Window: 15 * time.Minute, MaxPerAccount: 5, MaxPerAddress: 1000}
@@ -163,7 +169,7 @@ func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 	checked := 0
 	for i := range guesses {
 		wg.Go(func() {
-			_, err := auth.Login(ctx, m.Email, "wrong password "+string(rune('a'+i)), "192.0.2.50")
+			_, err := auth.Login(ctx, m.Email, "wrong password "+string(rune('a'+i)), at("192.0.2.50"))
 			switch {
 			case errors.Is(err, staff.ErrBadCredentials):
 				mu.Lock()
@@ -185,12 +191,12 @@ func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 	// Guesses made one after another from here are checked until, with
 	// those above, exactly the limit has been: refused guesses do not count.
 	for checked < policy.MaxPerAccount {
-		if _, err := auth.Login(ctx, m.Email, "one more wrong password", "192.0.2.50"); !errors.Is(err, staff.ErrBadCredentials) {
+		if _, err := auth.Login(ctx, m.Email, "one more wrong password", at("192.0.2.50")); !errors.Is(err, staff.ErrBadCredentials) {
 			t.Fatalf("guess %d of %d: %v, want ErrBadCredentials", checked+1, policy.MaxPerAccount, err)
 		}
 		checked++
 	}
-	if _, err := auth.Login(ctx, m.Email, goodPassword, "192.0.2.50"); !errors.Is(err, staff.ErrThrottled) {
+	if _, err := auth.Login(ctx, m.Email, goodPassword, at("192.0.2.50")); !errors.Is(err, staff.ErrThrottled) {
 		t.Errorf("the right password after %d failures: %v, want ErrThrottled", checked, err)
 	}
 }
@@ -232,12 +238,13 @@ func TestRevokedTokenStopsAtOnce(t *testing.T) {
 }
 
 func TestDisablingEndsSessionsAndTokens(t *testing.T) {
+	at := addresses()
 	ctx := context.Background()
 	db := pkgDB.Open(t)
 	auth := newAuth(t, db, staff.AuthOptions{})
 	admin := addMember(t, auth, staff.RoleAdmin)
 	m := addMember(t, auth, staff.RoleCampaigner)
-	sess, err := auth.Login(ctx, m.Email, goodPassword, "192.0.2.60")
+	sess, err := auth.Login(ctx, m.Email, goodPassword, at("192.0.2.60"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,17 +261,18 @@ func TestDisablingEndsSessionsAndTokens(t *testing.T) {
 	if _, err := auth.TokenMember(ctx, secret); !errors.Is(err, staff.ErrUnauthenticated) {
 		t.Errorf("token of a disabled account: %v", err)
 	}
-	if _, err := auth.Login(ctx, m.Email, goodPassword, "192.0.2.60"); !errors.Is(err, staff.ErrBadCredentials) {
+	if _, err := auth.Login(ctx, m.Email, goodPassword, at("192.0.2.60")); !errors.Is(err, staff.ErrBadCredentials) {
 		t.Errorf("login to a disabled account: %v", err)
 	}
 }
 
 func TestSetPasswordEndsSessions(t *testing.T) {
+	at := addresses()
 	ctx := context.Background()
 	db := pkgDB.Open(t)
 	auth := newAuth(t, db, staff.AuthOptions{})
 	m := addMember(t, auth, staff.RoleCampaigner)
-	sess, err := auth.Login(ctx, m.Email, goodPassword, "192.0.2.70")
+	sess, err := auth.Login(ctx, m.Email, goodPassword, at("192.0.2.70"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,10 +286,10 @@ func TestSetPasswordEndsSessions(t *testing.T) {
 	if _, err := auth.SessionMember(ctx, sess.Secret); !errors.Is(err, staff.ErrUnauthenticated) {
 		t.Errorf("old session after a password change: %v", err)
 	}
-	if _, err := auth.Login(ctx, m.Email, goodPassword, "192.0.2.70"); !errors.Is(err, staff.ErrBadCredentials) {
+	if _, err := auth.Login(ctx, m.Email, goodPassword, at("192.0.2.70")); !errors.Is(err, staff.ErrBadCredentials) {
 		t.Errorf("old password: %v", err)
 	}
-	if _, err := auth.Login(ctx, m.Email, newPassword, "192.0.2.70"); err != nil {
+	if _, err := auth.Login(ctx, m.Email, newPassword, at("192.0.2.70")); err != nil {
 		t.Errorf("new password: %v", err)
 	}
 }

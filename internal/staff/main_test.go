@@ -3,6 +3,7 @@ package staff_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -27,6 +28,25 @@ var seq atomic.Int64
 
 // unique returns a name no other test in the run uses.
 func unique(prefix string) string { return fmt.Sprintf("%s-%d", prefix, seq.Add(1)) }
+
+// addresses returns a function that gives each client address a test names
+// an address of its own in this run, so that repeated runs (-count) over the
+// package's database do not add up each other's failed logins.
+func addresses() func(string) string {
+	run := seq.Add(1)
+	var mu sync.Mutex
+	given := map[string]string{}
+	return func(name string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		if a, ok := given[name]; ok {
+			return a
+		}
+		a := fmt.Sprintf("2001:db8:%x::%x", run, len(given)+1)
+		given[name] = a
+		return a
+	}
+}
 
 func newAuth(t testing.TB, db *postgres.DB, opts staff.AuthOptions) *staff.Auth {
 	t.Helper()
