@@ -94,6 +94,11 @@ func (in SignInput) Validate() (Signature, error) {
 // letters, digits and inner hyphens, and a top-level label that is not all
 // digits. Address literals (a@[127.0.0.1]) are refused.
 func ValidEmail(s string) bool {
+	// net/mail takes any rune beyond ASCII in the local part, control
+	// characters (U+0080-U+009F) among them.
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return false
+	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Name != "" || addr.Address != s {
 		return false

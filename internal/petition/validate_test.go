@@ -90,6 +90,7 @@ func TestValidate(t *testing.T) {
 		{name: "email double dot", edit: func(in *petition.SignInput) { in.Email = "ada@example..org" }, wantFields: []string{"email"}},
 		{name: "email inner space", edit: func(in *petition.SignInput) { in.Email = "ada lovelace@example.org" }, wantFields: []string{"email"}},
 		{name: "email NUL", edit: func(in *petition.SignInput) { in.Email = "ada\x00@example.org" }, wantFields: []string{"email"}},
+		{name: "email C1 control", edit: func(in *petition.SignInput) { in.Email = "a\u0085b@example.org" }, wantFields: []string{"email"}},
 		{name: "email invalid utf-8", edit: func(in *petition.SignInput) { in.Email = "\xff@example.org" }, wantFields: []string{"email"}},
 		{name: "email 254 bytes", edit: func(in *petition.SignInput) {
 			// Three labels of 61 bytes: a label may have at most 63.

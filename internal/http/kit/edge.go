@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -67,7 +68,8 @@ var errDuplicateKey = NewError(http.StatusBadRequest, CodeBadRequest,
 
 // checkJSONText walks a JSON document's tokens and refuses strings that hold
 // a NUL byte and objects that name a key twice (Go's decoder matches keys
-// without regard to case, so "email" and "EMAIL" are the same key). Syntax
+// without regard to case, folding as bytes.EqualFold does, so "email",
+// "EMAIL" and "Key"/"key" are each the same key). Syntax
 // errors are left to the decoder, which describes them.
 func checkJSONText(body []byte) error {
 	type frame struct {
@@ -93,7 +95,7 @@ func checkJSONText(body []byte) error {
 		}
 		if top != nil && top.object && top.wantKey {
 			key, _ := tok.(string)
-			folded := strings.ToLower(key)
+			folded := foldKey(key)
 			if !Readable(key) {
 				return errUnreadable
 			}
@@ -116,4 +118,17 @@ func checkJSONText(body []byte) error {
 			}
 		}
 	}
+}
+
+// foldKey maps key to one spelling shared by every key that Unicode simple
+// case folding (the decoder's matching) equates with it: each rune becomes
+// the smallest rune of its folding orbit.
+func foldKey(key string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, key)
 }
