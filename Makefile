@@ -26,11 +26,40 @@ STRIPE_MOCK_URL := http://$(STRIPE_MOCK_HOST):$(STRIPE_MOCK_PORT)
 # Extra flags for go test, e.g. make test TESTFLAGS='-run TestSign -v'.
 TESTFLAGS ?=
 
-.PHONY: help run test build lint bench bench-go db-stop devdb stripe-mock stripe-mock-stop clean
+# The fuzz targets that guard the request edge, as package:Target. make test
+# runs each for FUZZTIME once the tests pass (FUZZ_TARGETS= skips them); make
+# fuzz runs them alone, for longer: make fuzz FUZZTIME=10m. New inputs are not
+# minimised (FUZZFLAGS): the whole-server target's coverage moves with the
+# server's own goroutines, so it would spend its time minimising, not fuzzing.
+FUZZ_TARGETS := \
+	./internal/http/kit:FuzzDecodeJSON \
+	./internal/http/kit:FuzzParseForm \
+	./internal/http/kit:FuzzRejectUnreadable \
+	./internal/markdown:FuzzRender \
+	./internal/petition:FuzzSignInputValidate \
+	./internal/donation:FuzzDonateInputValidate \
+	./internal/stripe:FuzzVerifyEvent \
+	./internal/http:FuzzPublicEdge
+FUZZTIME ?= 5s
+FUZZFLAGS ?= -fuzzminimizetime 0
+
+# The environment of every test run: a database found by devdb, stripe-mock.
+TEST_ENV = url=$$(bin/devdb -url "$${TEST_DATABASE_URL:-}") && \
+	export DATABASE_URL="$$url" TEST_DATABASE_URL="$$url" STRIPE_MOCK_URL=$(STRIPE_MOCK_URL)
+
+# Runs each of FUZZ_TARGETS for FUZZTIME, one go test each (-fuzz takes one
+# target), and stops at the first that fails.
+FUZZ_RUN = for target in $(FUZZ_TARGETS); do \
+		echo "fuzz: $${target\#\#*:} in $${target%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${target\#\#*:}\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) "$${target%%:*}" || exit 1; \
+	done
+
+.PHONY: help run test fuzz build lint bench bench-go db-stop devdb stripe-mock stripe-mock-stop clean
 
 help:
 	@echo "make run               migrate, load the demo and serve it (HTTP_ADDR, default 127.0.0.1:8080)"
-	@echo "make test              run every test (TESTFLAGS='-run X -v' to narrow)"
+	@echo "make test              run every test (TESTFLAGS='-run X -v' to narrow), then each fuzz target for FUZZTIME (5s)"
+	@echo "make fuzz              run each fuzz target for FUZZTIME, e.g. make fuzz FUZZTIME=10m"
 	@echo "make build             build bin/advocacy"
 	@echo "make lint              gofmt and go vet"
 	@echo "make bench             run the load benchmark suite (about 5 minutes)"
@@ -52,12 +81,16 @@ run: build devdb
 	exec bin/advocacy serve
 
 test: devdb stripe-mock
-	@url=$$(bin/devdb -url "$${TEST_DATABASE_URL:-}") && \
-	export DATABASE_URL="$$url" TEST_DATABASE_URL="$$url" STRIPE_MOCK_URL=$(STRIPE_MOCK_URL) && \
+	@$(TEST_ENV) && \
 	if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
 		echo "note: no chromium found; the browser tests need it (Debian/Ubuntu: apt-get install chromium)"; \
 	fi && \
-	$(GO) test -race -count=1 $(TESTFLAGS) ./...
+	$(GO) test -race -count=1 $(TESTFLAGS) ./... && \
+	$(FUZZ_RUN)
+
+# The fuzz targets alone, for as long as FUZZTIME says.
+fuzz: devdb stripe-mock
+	@$(TEST_ENV) && $(FUZZ_RUN)
 
 lint:
 	@unformatted=$$(gofmt -l .); \
