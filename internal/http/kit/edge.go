@@ -2,14 +2,16 @@ package kit
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Input that holds a NUL byte or bytes that are not UTF-8 can name nothing
@@ -66,59 +68,68 @@ func (k *Kit) RejectUnreadable() gin.HandlerFunc {
 var errDuplicateKey = NewError(http.StatusBadRequest, CodeBadRequest,
 	"The body names a field more than once.")
 
-// checkJSONText walks a JSON document's tokens and refuses strings that hold
-// a NUL byte and objects that name a key twice (Go's decoder matches keys
-// without regard to case, folding as bytes.EqualFold does, so "email",
-// "EMAIL" and "Key"/"key" are each the same key). Syntax
-// errors are left to the decoder, which describes them.
+// checkJSONText reads a JSON document's tokens and refuses strings that
+// hold a NUL byte and objects that name a key twice. Go's decoder matches
+// keys without regard to case, folding as strings.EqualFold does, so
+// "email", "EMAIL" and "\u212aey"/"key" are each the same key. Syntax errors
+// are left to the decoder, which describes them. The tokens are read with
+// jsontext, the tokenizer of Go's JSON v2 (its Go-team prototype), which
+// reads them without copying and refuses names repeated exactly by itself.
 func checkJSONText(body []byte) error {
-	type frame struct {
-		object  bool
-		wantKey bool
-		keys    map[string]bool
-	}
-	var stack []*frame
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
+	r := jsonReaders.Get().(*jsonReader)
+	defer jsonReaders.Put(r)
+	r.body.Reset(body)
+	r.dec.Reset(&r.body)
+	dec := &r.dec
+	// A NUL can only be written as the escape \u0000; only a body that has
+	// one needs its strings decoded to find it.
+	mayHoldNUL := bytes.Contains(body, []byte(`\u0000`))
+	var names []map[string]bool // per open object; nil for an array
 	for {
-		tok, err := dec.Token()
+		tok, err := dec.ReadToken()
+		if errors.Is(err, jsontext.ErrDuplicateName) {
+			return errDuplicateKey
+		}
 		if err != nil {
 			return nil
 		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if top != nil && top.object && top.wantKey {
-			key, _ := tok.(string)
-			folded := foldKey(key)
-			if !Readable(key) {
+		switch tok.Kind() {
+		case '{':
+			names = append(names, map[string]bool{})
+		case '[':
+			names = append(names, nil)
+		case '}', ']':
+			names = names[:len(names)-1]
+		case '"':
+			kind, n := dec.StackIndex(dec.StackDepth())
+			isName := kind == '{' && n%2 == 1 // names come first in each pair
+			if !isName && !mayHoldNUL {
+				continue
+			}
+			s := tok.String()
+			if mayHoldNUL && !Readable(s) {
 				return errUnreadable
 			}
-			if top.keys[folded] {
-				return errDuplicateKey
-			}
-			top.keys[folded] = true
-			top.wantKey = false
-			continue
-		}
-		if top != nil && top.object {
-			top.wantKey = true // this token is the value; a key comes next
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			stack = append(stack, &frame{object: v == '{', wantKey: v == '{', keys: map[string]bool{}})
-		case string:
-			if !Readable(v) {
-				return errUnreadable
+			if isName {
+				folded := foldKey(s)
+				if seen := names[len(names)-1]; seen[folded] {
+					return errDuplicateKey
+				} else {
+					seen[folded] = true
+				}
 			}
 		}
 	}
 }
+
+// jsonReader is a tokenizer kept between requests: each needs buffers that
+// are the same every time.
+type jsonReader struct {
+	body bytes.Reader
+	dec  jsontext.Decoder
+}
+
+var jsonReaders = sync.Pool{New: func() any { return new(jsonReader) }}
 
 // foldKey maps key to one spelling shared by every key that Unicode simple
 // case folding (the decoder's matching) equates with it: each rune becomes
