@@ -24,6 +24,7 @@ import (
 type DB struct {
 	gorm *gorm.DB
 	sql  *sql.DB
+	url  string
 }
 
 // Options tune the pool. The zero value is sensible for one server.
@@ -56,7 +57,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(maxOpen)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gorm: g, sql: sqlDB}
+	db := &DB{gorm: g, sql: sqlDB, url: url}
 	if !opts.SkipPing {
 		if err := db.Ping(ctx); err != nil {
 			sqlDB.Close()
@@ -65,6 +66,11 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	return db, nil
 }
+
+// URL is the address the pool connects to (with its password: never log it;
+// see RedactURL). Other pools of the same database start from it (the job
+// queue's).
+func (db *DB) URL() string { return db.url }
 
 // Ping checks that the database answers. It returns storage.ErrUnavailable
 // wrapped with the cause when it does not.
@@ -83,7 +89,7 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 
 // newMigrator returns goose over the embedded migrations.
 func (db *DB) newMigrator() (*goose.Provider, error) {
-	return goose.NewProvider(goose.DialectPostgres, db.sql, migrations.FS)
+	return goose.NewProvider(goose.DialectPostgres, db.sql, migrations.FS, goose.WithGoMigrations(migrations.Go()...))
 }
 
 // MigrateUp applies every pending migration.
