@@ -1,7 +1,8 @@
 # The developer's commands. Two matter on day one:
 #
-#   make run    migrate, load the demo and serve it on http://127.0.0.1:8080/
-#   make test   run every test, against real PostgreSQL and stripe-mock
+#   make run    migrate, load the demo and serve it on http://127.0.0.1:8080/,
+#               with the emails it sends shown by Mailpit on http://127.0.0.1:8025/
+#   make test   run every test, against real PostgreSQL, stripe-mock and Mailpit
 #
 # Both find a PostgreSQL server with devdb (cmd/devdb): DATABASE_URL's when
 # one answers there, else a private cluster in .pgdata started with the
@@ -23,6 +24,16 @@ STRIPE_MOCK_HTTPS_PORT := 12112
 STRIPE_MOCK := $(or $(shell command -v stripe-mock),$(GOBIN)/stripe-mock)
 STRIPE_MOCK_URL := http://$(STRIPE_MOCK_HOST):$(STRIPE_MOCK_PORT)
 
+# Mailpit keeps every email sent to it and shows them, on the web and through
+# an API: make run sends there, and the email tests read back what they sent.
+MAILPIT_VERSION := v1.33.1
+MAILPIT_HOST := 127.0.0.1
+MAILPIT_SMTP_PORT := 1025
+MAILPIT_HTTP_PORT := 8025
+MAILPIT := $(or $(shell command -v mailpit),$(GOBIN)/mailpit)
+MAILPIT_URL := http://$(MAILPIT_HOST):$(MAILPIT_HTTP_PORT)
+MAILPIT_SMTP := $(MAILPIT_HOST):$(MAILPIT_SMTP_PORT)
+
 # Extra flags for go test, e.g. make test TESTFLAGS='-run TestSign -v'.
 TESTFLAGS ?=
 
@@ -43,9 +54,11 @@ FUZZ_TARGETS := \
 FUZZTIME ?= 5s
 FUZZFLAGS ?= -fuzzminimizetime 0
 
-# The environment of every test run: a database found by devdb, stripe-mock.
+# The environment of every test run: a database found by devdb, stripe-mock,
+# Mailpit.
 TEST_ENV = url=$$(bin/devdb -url "$${TEST_DATABASE_URL:-}") && \
-	export DATABASE_URL="$$url" TEST_DATABASE_URL="$$url" STRIPE_MOCK_URL=$(STRIPE_MOCK_URL)
+	export DATABASE_URL="$$url" TEST_DATABASE_URL="$$url" STRIPE_MOCK_URL=$(STRIPE_MOCK_URL) \
+		MAILPIT_URL=$(MAILPIT_URL) MAILPIT_SMTP=$(MAILPIT_SMTP)
 
 # Runs each of FUZZ_TARGETS for FUZZTIME, one go test each (-fuzz takes one
 # target), and stops at the first that fails.
@@ -54,10 +67,10 @@ FUZZ_RUN = for target in $(FUZZ_TARGETS); do \
 		$(GO) test -run '^$$' -fuzz "^$${target\#\#*:}\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) "$${target%%:*}" || exit 1; \
 	done
 
-.PHONY: help run test fuzz build lint bench bench-go db-stop devdb stripe-mock stripe-mock-stop clean
+.PHONY: help run test fuzz build lint bench bench-go db-stop devdb stripe-mock stripe-mock-stop mailpit mailpit-stop clean
 
 help:
-	@echo "make run               migrate, load the demo and serve it (HTTP_ADDR, default 127.0.0.1:8080)"
+	@echo "make run               migrate, load the demo and serve it (HTTP_ADDR, default 127.0.0.1:8080); emails go to Mailpit"
 	@echo "make test              run every test (TESTFLAGS='-run X -v' to narrow), then each fuzz target for FUZZTIME (5s)"
 	@echo "make fuzz              run each fuzz target for FUZZTIME, e.g. make fuzz FUZZTIME=10m"
 	@echo "make build             build bin/advocacy"
@@ -66,6 +79,8 @@ help:
 	@echo "make bench-go          run the Go micro-benchmarks"
 	@echo "make db-stop           stop the private PostgreSQL cluster in .pgdata, if one runs"
 	@echo "make stripe-mock-stop  stop the stripe-mock that make test started"
+	@echo "make mailpit           start Mailpit: SMTP on $(MAILPIT_SMTP), the emails on $(MAILPIT_URL)/"
+	@echo "make mailpit-stop      stop the Mailpit that make run or make test started"
 
 build:
 	$(GO) build -o bin/advocacy ./cmd/advocacy
@@ -74,13 +89,19 @@ devdb:
 	@$(GO) build -o bin/devdb ./cmd/devdb
 
 # serve migrates by itself; seed demo is idempotent, so run is safe to repeat.
-run: build devdb
+# Unless SMTP_URL (or SMTP_URL_FILE) names a mail server, the emails go to
+# Mailpit, which shows them.
+run: build devdb $(if $(SMTP_URL)$(SMTP_URL_FILE),,mailpit)
 	@DATABASE_URL=$$(bin/devdb) && export DATABASE_URL && \
+	if [ -z "$${SMTP_URL:-}$${SMTP_URL_FILE:-}" ]; then \
+		export SMTP_URL=smtp://$(MAILPIT_SMTP) MAIL_FROM="$${MAIL_FROM:-advocacy demo <demo@localhost>}" && \
+		echo "emails: $(MAILPIT_URL)/ (Mailpit; make mailpit-stop stops it)"; \
+	fi && \
 	bin/advocacy seed demo && \
 	echo "serving on http://$${HTTP_ADDR:-127.0.0.1:8080}/ (Ctrl-C stops it; make db-stop stops a private database)" && \
 	exec bin/advocacy serve
 
-test: devdb stripe-mock
+test: devdb stripe-mock mailpit
 	@$(TEST_ENV) && \
 	if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
 		echo "note: no chromium found; the browser tests need it (Debian/Ubuntu: apt-get install chromium)"; \
@@ -89,7 +110,7 @@ test: devdb stripe-mock
 	$(FUZZ_RUN)
 
 # The fuzz targets alone, for as long as FUZZTIME says.
-fuzz: devdb stripe-mock
+fuzz: devdb stripe-mock mailpit
 	@$(TEST_ENV) && $(FUZZ_RUN)
 
 lint:
@@ -140,6 +161,42 @@ stripe-mock-stop:
 		kill "$$(cat tmp/stripe-mock.pid)" 2>/dev/null || true; rm -f tmp/stripe-mock.pid; echo "stripe-mock stopped"; \
 	else \
 		echo "no stripe-mock started by make runs"; \
+	fi
+
+# Starts Mailpit in the background unless it answers on its ports already
+# (started by an earlier make, or by docker compose), installing it first
+# when missing. It accepts any SMTP login, over plain text too, so that a
+# sender that logs in can be tried; it keeps up to 10,000 messages, in a
+# temporary database, until make mailpit-stop stops it.
+mailpit:
+	@up() { (exec 3<>/dev/tcp/$(MAILPIT_HOST)/$$1) 2>/dev/null; }; \
+	if up $(MAILPIT_HTTP_PORT) && up $(MAILPIT_SMTP_PORT); then exit 0; fi; \
+	for port in $(MAILPIT_HTTP_PORT) $(MAILPIT_SMTP_PORT); do \
+		if up $$port; then echo "mailpit: $(MAILPIT_HOST):$$port is taken by something else; free it and retry"; exit 1; fi; \
+	done; \
+	if [ ! -x "$(MAILPIT)" ]; then \
+		echo "installing mailpit $(MAILPIT_VERSION)"; \
+		$(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION); \
+	fi; \
+	mkdir -p tmp; \
+	nohup "$(MAILPIT)" --listen $(MAILPIT_HOST):$(MAILPIT_HTTP_PORT) --smtp $(MAILPIT_SMTP) \
+		--smtp-auth-accept-any --smtp-auth-allow-insecure --max 10000 \
+		--disable-version-check --smtp-disable-rdns </dev/null >tmp/mailpit.log 2>&1 & \
+	echo $$! >tmp/mailpit.pid; \
+	for _ in $$(seq 100); do \
+		if up $(MAILPIT_HTTP_PORT) && up $(MAILPIT_SMTP_PORT); then \
+			echo "mailpit: SMTP on $(MAILPIT_SMTP), the emails on $(MAILPIT_URL)/ (log: tmp/mailpit.log)"; exit 0; \
+		fi; \
+		kill -0 "$$(cat tmp/mailpit.pid)" 2>/dev/null || break; \
+		sleep 0.1; \
+	done; \
+	echo "mailpit did not start; tmp/mailpit.log says:"; cat tmp/mailpit.log; exit 1
+
+mailpit-stop:
+	@if [ -f tmp/mailpit.pid ]; then \
+		kill "$$(cat tmp/mailpit.pid)" 2>/dev/null || true; rm -f tmp/mailpit.pid; echo "mailpit stopped"; \
+	else \
+		echo "no mailpit started by make runs"; \
 	fi
 
 clean:

@@ -2,13 +2,16 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything the server and commands read from the environment.
@@ -28,6 +31,17 @@ type Config struct {
 	TrustedProxies []string
 	// PprofAddr, when set, serves Go's profiler there (loopback addresses only).
 	PprofAddr string
+	// SMTPURL is the mail server: smtp://user:password@host:port (STARTTLS
+	// when the server offers it; ?tls=required insists on it) or smtps://…
+	// (implicit TLS). Empty: email is off.
+	SMTPURL string
+	// MailFrom is the From address of every email; required when SMTPURL is set.
+	MailFrom string
+	// OrgName names the organisation in emails, and in From when MailFrom
+	// has no display name.
+	OrgName string
+	// ConfirmTTL is how long a link to confirm a signature stays valid.
+	ConfirmTTL time.Duration
 }
 
 // Defaults, as documented in the README.
@@ -36,6 +50,8 @@ const (
 	DefaultHTTPAddr          = "127.0.0.1:8080"
 	DefaultBaseURL           = "http://localhost:8080"
 	DefaultSignRatePerMinute = 60
+	DefaultOrgName           = "advocacy"
+	DefaultConfirmTTL        = 7 * 24 * time.Hour
 )
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -46,6 +62,9 @@ func Load(getenv func(string) string) (Config, error) {
 		BaseURL:           strings.TrimRight(or(getenv("BASE_URL"), baseURLFor(getenv("HTTP_ADDR"))), "/"),
 		StripeAPIBase:     getenv("STRIPE_API_BASE"),
 		SignRatePerMinute: DefaultSignRatePerMinute,
+		MailFrom:          getenv("MAIL_FROM"),
+		OrgName:           or(getenv("ORG_NAME"), DefaultOrgName),
+		ConfirmTTL:        DefaultConfirmTTL,
 	}
 	var err error
 	if c.DatabaseURL, err = secret(getenv, "DATABASE_URL"); err != nil {
@@ -85,7 +104,69 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Config{}, fmt.Errorf("BASE_URL: %q is not an http(s) URL", c.BaseURL)
 	}
+	if c.SMTPURL, err = secret(getenv, "SMTP_URL"); err != nil {
+		return Config{}, err
+	}
+	if err := checkSMTPURL(c.SMTPURL); err != nil {
+		return Config{}, err
+	}
+	if c.MailFrom == "" && c.EmailEnabled() {
+		return Config{}, errors.New("MAIL_FROM: required when SMTP_URL is set, e.g. MAIL_FROM='Campaigns <campaigns@example.org>'")
+	}
+	if c.MailFrom != "" {
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			return Config{}, fmt.Errorf("MAIL_FROM: %q is not an email address such as 'Campaigns <campaigns@example.org>'", c.MailFrom)
+		}
+	}
+	if v := getenv("CONFIRM_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("CONFIRM_TTL: %q is not a positive duration such as 168h", v)
+		}
+		c.ConfirmTTL = d
+	}
 	return c, nil
+}
+
+// checkSMTPURL reports what is wrong with SMTP_URL, if anything, without
+// repeating the URL's password. The mail package reads the URL by the same
+// rules; checking here too stops a typo at start-up, not at the first email.
+func checkSMTPURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Error repeats the whole URL, password included; its cause does not.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("SMTP_URL: not a URL (%v); percent-encode special characters in the user name and password", err)
+	}
+	// Without "scheme://", what looks like a password is not one to
+	// url.Redacted: such a URL is not shown at all.
+	if (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Opaque != "" {
+		return errors.New("SMTP_URL: must be smtp://[user:password@]host[:port] (STARTTLS) or smtps://… (implicit TLS)")
+	}
+	shown := u.Redacted()
+	if u.Hostname() == "" {
+		return fmt.Errorf("SMTP_URL: %q names no host", shown)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("SMTP_URL: %q has no valid port", shown)
+		}
+	}
+	if u.Path != "" && u.Path != "/" {
+		return fmt.Errorf("SMTP_URL: %q has a path; only smtp[s]://user:password@host:port is read", shown)
+	}
+	for name, values := range u.Query() {
+		if name != "tls" || len(values) != 1 || values[0] != "required" {
+			return fmt.Errorf("SMTP_URL: %q: the only parameter is tls=required", shown)
+		}
+	}
+	return nil
 }
 
 // baseURLFor is the default BASE_URL: the address the server listens on
@@ -105,6 +186,9 @@ func baseURLFor(httpAddr string) string {
 
 // DonationsEnabled reports whether a Stripe key is configured.
 func (c Config) DonationsEnabled() bool { return c.StripeSecretKey != "" }
+
+// EmailEnabled reports whether a mail server is configured.
+func (c Config) EmailEnabled() bool { return c.SMTPURL != "" }
 
 // SecureCookies reports whether cookies should be marked Secure.
 func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }

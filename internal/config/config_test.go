@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/advocacy/advocacy/internal/config"
 )
@@ -26,12 +27,17 @@ func TestDefaults(t *testing.T) {
 		BaseURL:           "http://localhost:8080",
 		LogLevel:          slog.LevelInfo,
 		SignRatePerMinute: 60,
+		OrgName:           "advocacy",
+		ConfirmTTL:        7 * 24 * time.Hour,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(empty env)\n got %+v\nwant %+v", c, want)
 	}
 	if c.DonationsEnabled() {
 		t.Error("donations enabled without STRIPE_SECRET_KEY")
+	}
+	if c.EmailEnabled() {
+		t.Error("email enabled without SMTP_URL")
 	}
 	if c.SecureCookies() {
 		t.Error("secure cookies on an http BASE_URL")
@@ -48,6 +54,10 @@ func TestFromEnvironment(t *testing.T) {
 		"STRIPE_API_BASE":       "http://127.0.0.1:12111",
 		"LOG_LEVEL":             "debug",
 		"SIGN_RATE_PER_MINUTE":  "0",
+		"SMTP_URL":              "smtps://mailer:s3cret@mail.example.org",
+		"MAIL_FROM":             "Campaigns <campaigns@example.org>",
+		"ORG_NAME":              "Rights Watch",
+		"CONFIRM_TTL":           "48h",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -61,12 +71,17 @@ func TestFromEnvironment(t *testing.T) {
 		StripeAPIBase:       "http://127.0.0.1:12111",
 		LogLevel:            slog.LevelDebug,
 		SignRatePerMinute:   0,
+		SMTPURL:             "smtps://mailer:s3cret@mail.example.org",
+		MailFrom:            "Campaigns <campaigns@example.org>",
+		OrgName:             "Rights Watch",
+		ConfirmTTL:          48 * time.Hour,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got %+v\nwant %+v", c, want)
 	}
-	if !c.DonationsEnabled() || !c.SecureCookies() {
-		t.Errorf("DonationsEnabled = %v, SecureCookies = %v; want both true", c.DonationsEnabled(), c.SecureCookies())
+	if !c.DonationsEnabled() || !c.SecureCookies() || !c.EmailEnabled() {
+		t.Errorf("DonationsEnabled = %v, SecureCookies = %v, EmailEnabled = %v; want all true",
+			c.DonationsEnabled(), c.SecureCookies(), c.EmailEnabled())
 	}
 }
 
@@ -83,12 +98,17 @@ func TestFileVariants(t *testing.T) {
 		"DATABASE_URL_FILE":          write("db", "postgres://app:s3cret@db/advocacy\n"),
 		"STRIPE_SECRET_KEY_FILE":     write("key", "sk_test_file\r\n"),
 		"STRIPE_WEBHOOK_SECRET_FILE": write("hook", "whsec_file"),
+		"SMTP_URL_FILE":              write("smtp", "smtp://mailer:s3cret@mail.example.org:2525?tls=required\n"),
+		"MAIL_FROM":                  "campaigns@example.org",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.DatabaseURL != "postgres://app:s3cret@db/advocacy" || c.StripeSecretKey != "sk_test_file" || c.StripeWebhookSecret != "whsec_file" {
 		t.Errorf("secrets from files = %q, %q, %q", c.DatabaseURL, c.StripeSecretKey, c.StripeWebhookSecret)
+	}
+	if c.SMTPURL != "smtp://mailer:s3cret@mail.example.org:2525?tls=required" {
+		t.Errorf("SMTP_URL from a file = %q", c.SMTPURL)
 	}
 }
 
@@ -118,6 +138,13 @@ func TestErrors(t *testing.T) {
 		{"SIGN_RATE_PER_MINUTE fraction", map[string]string{"SIGN_RATE_PER_MINUTE": "1.5"}, "SIGN_RATE_PER_MINUTE"},
 		{"TRUSTED_PROXIES host name", map[string]string{"TRUSTED_PROXIES": "10.0.0.1, proxy.internal"}, "TRUSTED_PROXIES"},
 		{"TRUSTED_PROXIES bad range", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"},
+		{"SMTP_URL twice", map[string]string{"SMTP_URL": "smtp://localhost", "SMTP_URL_FILE": secretFile, "MAIL_FROM": "a@example.org"}, "SMTP_URL"},
+		{"SMTP_URL without MAIL_FROM", map[string]string{"SMTP_URL": "smtp://127.0.0.1:1025"}, "MAIL_FROM"},
+		{"MAIL_FROM not an address", map[string]string{"MAIL_FROM": "campaigns at example.org"}, "MAIL_FROM"},
+		{"CONFIRM_TTL zero", map[string]string{"CONFIRM_TTL": "0s"}, "CONFIRM_TTL"},
+		{"CONFIRM_TTL negative", map[string]string{"CONFIRM_TTL": "-1h"}, "CONFIRM_TTL"},
+		{"CONFIRM_TTL days", map[string]string{"CONFIRM_TTL": "7d"}, "CONFIRM_TTL"},
+		{"CONFIRM_TTL bare number", map[string]string{"CONFIRM_TTL": "168"}, "CONFIRM_TTL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +159,38 @@ func TestErrors(t *testing.T) {
 				t.Errorf("Load returned %+v alongside an error", c)
 			}
 		})
+	}
+}
+
+// A bad SMTP_URL is named in the error, its password never: errors end up
+// in logs.
+func TestSMTPURLErrors(t *testing.T) {
+	const password = "hunter2-pw"
+	for _, raw := range []string{
+		"mailer:" + password + "@mail.example.org:587",              // no scheme
+		"http://mailer:" + password + "@mail.example.org",           // wrong scheme
+		"smtp:mailer:" + password + "@mail.example.org",             // no //
+		"smtp://mailer:" + password + "@:587",                       // no host
+		"smtp://mailer:" + password + "@mail.example.org:smtp",      // port not a number
+		"smtp://mailer:" + password + "@mail.example.org:70000",     // port out of range
+		"smtp://mailer:" + password + "@mail.example.org/inbox",     // a path
+		"smtp://mailer:" + password + "@mail.example.org?tls=maybe", // unknown tls mode
+		"smtp://mailer:" + password + "@mail.example.org?auth=none", // unknown parameter
+		"smtp://mailer:" + password + "@mail example.org",           // unparsable
+		"smtp://mailer:" + password + "%zz@mail.example.org",        // bad escape in the password
+	} {
+		vars := map[string]string{"SMTP_URL": raw, "MAIL_FROM": "campaigns@example.org"}
+		c, err := config.Load(env(vars))
+		if err == nil {
+			t.Errorf("SMTP_URL %q: Load = %+v, want an error", raw, c)
+			continue
+		}
+		if !strings.Contains(err.Error(), "SMTP_URL") {
+			t.Errorf("SMTP_URL %q: error %q does not name SMTP_URL", raw, err)
+		}
+		if strings.Contains(err.Error(), password) {
+			t.Errorf("SMTP_URL %q: error %q shows the password", raw, err)
+		}
 	}
 }
 
@@ -151,6 +210,15 @@ func TestSettings(t *testing.T) {
 		{map[string]string{"BASE_URL": "https://example.org/act"}, func(c config.Config) bool {
 			return c.BaseURL == "https://example.org/act" && c.SecureCookies()
 		}},
+		{map[string]string{"SMTP_URL": "smtp://127.0.0.1:1025", "MAIL_FROM": "demo@localhost"}, func(c config.Config) bool {
+			return c.EmailEnabled() && c.SMTPURL == "smtp://127.0.0.1:1025" && c.MailFrom == "demo@localhost"
+		}},
+		{map[string]string{"SMTP_URL": "smtp://mailer:p%40ss@[2001:db8::25]:587/?tls=required", "MAIL_FROM": "a@example.org"}, func(c config.Config) bool {
+			return c.EmailEnabled()
+		}},
+		{map[string]string{"MAIL_FROM": "a@example.org"}, func(c config.Config) bool { return !c.EmailEnabled() && c.MailFrom == "a@example.org" }},
+		{map[string]string{"CONFIRM_TTL": "90m"}, func(c config.Config) bool { return c.ConfirmTTL == 90*time.Minute }},
+		{map[string]string{"ORG_NAME": "Rights Watch"}, func(c config.Config) bool { return c.OrgName == "Rights Watch" }},
 	}
 	for _, tt := range tests {
 		c, err := config.Load(env(tt.vars))
