@@ -13,6 +13,7 @@ import (
 	"github.com/advocacy/advocacy/internal/app"
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/demo"
+	"github.com/advocacy/advocacy/internal/jobs"
 	"github.com/advocacy/advocacy/internal/markdown"
 	"github.com/advocacy/advocacy/internal/postgres"
 )
@@ -54,7 +55,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if cfg.PprofAddr != "" {
 		go servePprof(ctx, cfg.PprofAddr, logger)
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "donations", cfg.DonationsEnabled())
+	logger.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "donations", cfg.DonationsEnabled(),
+		"email", cfg.EmailEnabled())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 
@@ -150,4 +152,16 @@ func recount(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "recount: %d petition(s) drifted and were fixed\n", len(drifts))
 	}
 	return nil
+}
+
+func listJobs(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.MigrateUp(ctx); err != nil {
+		return err
+	}
+	return jobs.Report(ctx, db.SQL(), stdout)
 }

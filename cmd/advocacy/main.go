@@ -25,6 +25,7 @@ commands:
   migrate up|down|status   apply, roll back one, or list the SQL migrations
   seed demo                load the demo campaign, release and petition (idempotent)
   recount                  recompute every signature count from the rows and report drift
+  jobs                     the background jobs: queued, failed and done
   staff add|password|token|revoke-token|list
                            staff accounts and API tokens; 'advocacy staff' for details
 
@@ -50,6 +51,7 @@ var commandUsage = map[string]string{
 	"migrate": "usage: advocacy migrate up|down|status\n  apply every pending migration, roll back the newest one, or list them\n",
 	"seed":    "usage: advocacy seed demo\n  load the demo campaign, release and petition (idempotent)\n",
 	"recount": "usage: advocacy recount\n  recompute every signature count from the rows and report drift\n",
+	"jobs":    "usage: advocacy jobs\n  the background jobs: how many of each kind are queued, running, retrying, done or failed, and the failing ones\n",
 	"staff":   staffUsage,
 }
 
@@ -85,7 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch {
 	case args[0] == "serve" && len(args) > 1,
-		args[0] == "recount" && len(args) > 1:
+		args[0] == "recount" && len(args) > 1,
+		args[0] == "jobs" && len(args) > 1:
 		return wrong("%s takes no arguments", args[0])
 	case args[0] == "migrate" && len(args) != 2:
 		return wrong("migrate needs one of up, down or status")
@@ -109,6 +112,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return seedDemo(ctx, cfg, stdout)
 	case "recount":
 		return recount(ctx, cfg, stdout)
+	case "jobs":
+		return listJobs(ctx, cfg, stdout)
 	default: // staff
 		return staffCommand(ctx, cfg, args[1:], getenv, stdin, stdout, stderr)
 	}

@@ -136,7 +136,7 @@ func TestBadConfiguration(t *testing.T) {
 	}
 }
 
-var statusLine = regexp.MustCompile(`^(\d{5})  (\d{5}_\w+\.sql) +(pending|applied \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$`)
+var statusLine = regexp.MustCompile(`^(\d{5})  (\d{5}_\w+\.(?:sql|go)) +(pending|applied \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$`)
 
 // migrationState runs the given migrate action and returns the state it
 // reports for the newest migration, the one up applies last and down rolls
@@ -333,5 +333,33 @@ func TestServe(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/"); err == nil {
 		t.Error("the server still answers after serve returned")
+	}
+}
+
+// `advocacy jobs` says what is queued, per kind and state, and lists the
+// jobs that are failing with their last error.
+func TestJobs(t *testing.T) {
+	dbURL, db := pkg.Fresh(t)
+	env := map[string]string{"DATABASE_URL": dbURL}
+	stdout, _, err := advocacy(t, env, "jobs")
+	if err != nil || stdout != "no jobs\n" {
+		t.Fatalf("jobs of a new database: %q, %v", stdout, err)
+	}
+	if _, err := db.SQL().Exec(`INSERT INTO river_job (args, kind, max_attempts, state, attempt, errors, finalized_at)
+		VALUES ('{"signature_id":1}', 'signature_email', 25, 'available', 0, NULL, NULL),
+		       ('{"signature_id":2}', 'signature_email', 25, 'completed', 1, NULL, now()),
+		       ('{"signature_id":3}', 'signature_email', 25, 'discarded', 25,
+		        ARRAY['{"at":"2026-11-30T12:00:00Z","attempt":25,"error":"421 try later","trace":""}'::jsonb], now())`); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err = advocacy(t, env, "jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"signature_email      available         1", "signature_email      completed         1",
+		"signature_email      discarded         1", "attempt 25/25", "421 try later"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("jobs printed %q; want it to contain %q", stdout, want)
+		}
 	}
 }

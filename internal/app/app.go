@@ -5,15 +5,20 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/donation"
 	httpserver "github.com/advocacy/advocacy/internal/http"
+	"github.com/advocacy/advocacy/internal/jobs"
+	"github.com/advocacy/advocacy/internal/mail"
 	"github.com/advocacy/advocacy/internal/markdown"
 	"github.com/advocacy/advocacy/internal/newsroom"
+	"github.com/advocacy/advocacy/internal/notify"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
@@ -31,6 +36,9 @@ type Options struct {
 	Gateway donation.Gateway
 	// Signer, when set, is used instead of a new one (tests inject failures).
 	Signer *postgres.Signer
+	// Mailer, when set, replaces the SMTP sender that SMTP_URL would make
+	// (tests wrap the real one to make it fail).
+	Mailer notify.Mailer
 }
 
 // App is the server, ready to serve.
@@ -42,6 +50,9 @@ type App struct {
 	// Stores are the caches in front of the database.
 	Stores    *storecache.Stores
 	ownSigner bool
+	// jobs works the background jobs; nil while email is off (there are no
+	// others yet).
+	jobs *jobs.Runner
 }
 
 // New builds the server over db with cfg.
@@ -51,12 +62,21 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	}
 	signer, own := opts.Signer, false
 	if signer == nil {
-		signer, own = db.NewSigner(postgres.SignerOptions{}), true
+		// While email is on, each new signature queues its email in its own
+		// batch's statement.
+		signer, own = db.NewSigner(postgres.SignerOptions{EnqueueEmails: cfg.EmailEnabled()}), true
 	}
 	a := &App{Signer: signer, ownSigner: own}
 	fail := func(err error) (*App, error) {
 		a.Close()
 		return nil, err
+	}
+	if cfg.EmailEnabled() {
+		runner, err := startJobs(cfg, logger, db, opts.Mailer)
+		if err != nil {
+			return fail(err)
+		}
+		a.jobs = runner
 	}
 	md := markdown.New()
 	// Bodies are rendered as staff save them; the caches sit in front.
@@ -92,11 +112,40 @@ func RenderBody(md *markdown.Renderer) staff.BodyRenderer {
 	}
 }
 
-// Close commits every queued signature and stops the signer New made.
+// jobsStopTimeout is how long Close lets running jobs finish; those still
+// running are cancelled and tried again by the next instance to start.
+const jobsStopTimeout = 10 * time.Second
+
+// Close commits every queued signature, stops the signer New made, then
+// lets the running jobs finish and stops the workers. Signatures first: a
+// signature committed while closing has queued its email, which the next
+// start sends.
 func (a *App) Close() {
 	if a.ownSigner {
 		a.Signer.Close()
 	}
+	if a.jobs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), jobsStopTimeout)
+		defer cancel()
+		_ = a.jobs.Stop(ctx)
+	}
+}
+
+// startJobs starts the workers of the background jobs, sending email through
+// mailer, or through SMTP_URL's server when mailer is nil.
+func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, mailer notify.Mailer) (*jobs.Runner, error) {
+	if mailer == nil {
+		sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, OrgName: cfg.OrgName})
+		if err != nil {
+			return nil, err
+		}
+		mailer = sender
+	}
+	notices, err := notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: cfg.BaseURL, OrgName: cfg.OrgName})
+	if err != nil {
+		return nil, err
+	}
+	return jobs.Start(context.Background(), jobs.Config{DatabaseURL: db.URL(), Notices: notices, Logger: logger})
 }
 
 // payments returns a Stripe gateway when STRIPE_SECRET_KEY is set (else

@@ -30,6 +30,10 @@ type Signer struct {
 	closed bool
 	wg     sync.WaitGroup
 
+	// emails is whether each new signature gets an email (see
+	// SignerOptions.EnqueueEmails).
+	emails bool
+
 	// beforeCommit, when set (by tests), runs inside each batch transaction
 	// after all its statements and before COMMIT; an error aborts the batch.
 	beforeCommit func(batchSize int) error
@@ -45,7 +49,16 @@ type SignerOptions struct {
 	// while the signatures that queue during a commit make the next batch
 	// larger. Measured in docs/performance.md.
 	Workers int
+	// EnqueueEmails queues an email job for every new signature, in the
+	// batch's own statement: an acknowledged signature never misses its
+	// email, and one rolled back never sends one. Off while email is off.
+	EnqueueEmails bool
 }
+
+// SignatureEmailKind is the job kind queued for each new signature when
+// emails are on; its args are {"signature_id": N}. The job queue's workers
+// (package jobs) take it from there.
+const SignatureEmailKind = "signature_email"
 
 type signRequest struct {
 	sig  petition.Signature
@@ -68,7 +81,7 @@ func (db *DB) NewSigner(opts SignerOptions) *Signer {
 		opts.Workers = 1
 	}
 	s := &Signer{db: db, queue: make(chan *signRequest, opts.MaxBatch*opts.Workers),
-		maxBatch: opts.MaxBatch}
+		maxBatch: opts.MaxBatch, emails: opts.EnqueueEmails}
 	s.wg.Add(opts.Workers)
 	for range opts.Workers {
 		go s.work()
@@ -246,7 +259,13 @@ WITH input AS (
     -- wait for each other in turn instead of deadlocking.
     ORDER BY petition_id, email
     ON CONFLICT (petition_id, email) DO NOTHING
-    RETURNING petition_id, email, created_at, country, source_release_id, source_code
+    RETURNING id, petition_id, email, created_at, country, source_release_id, source_code
+), jobs AS (
+    -- River's job table, written as River's own clients in other languages
+    -- write it: one email job per new signature, in this transaction.
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state)
+    SELECT jsonb_build_object('signature_id', ins.id), '` + SignatureEmailKind + `', 25, 1, 'default', 'available'
+    FROM ins WHERE $2::boolean
 ), per AS (
     SELECT o.id AS petition_id, count(ins.petition_id) AS n
     FROM open o LEFT JOIN ins ON ins.petition_id = o.id
@@ -324,7 +343,7 @@ func (s *Signer) runBatch(ctx context.Context, input []byte, size int) ([]batchS
 		defer tx.Rollback()
 		q = tx
 	}
-	rows, err := q.QueryContext(ctx, batchSQL, string(input))
+	rows, err := q.QueryContext(ctx, batchSQL, string(input), s.emails)
 	if err != nil {
 		return nil, err
 	}

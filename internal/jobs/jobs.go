@@ -1,0 +1,121 @@
+// Package jobs runs the work that happens after a request: durable jobs in
+// PostgreSQL, worked by River (github.com/riverqueue/river). A job is
+// queued in the same transaction as what causes it, so a crash can neither
+// lose it nor run one whose cause rolled back; River retries a failing job
+// with growing backoff and, after its last attempt, keeps it as discarded
+// for an admin to see (`advocacy jobs`). Each worker calls one domain
+// service.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/advocacy/advocacy/internal/notify"
+	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/postgres"
+)
+
+// SignatureEmailArgs is the job queued with each new signature while email
+// is on (by the signer's own statement; see postgres.SignatureEmailKind).
+type SignatureEmailArgs struct {
+	SignatureID int64 `json:"signature_id"`
+}
+
+// Kind names the job in the queue.
+func (SignatureEmailArgs) Kind() string { return postgres.SignatureEmailKind }
+
+// signatureEmail sends the email a new signature gets.
+type signatureEmail struct {
+	river.WorkerDefaults[SignatureEmailArgs]
+	notices *notify.Service
+}
+
+func (w *signatureEmail) Work(ctx context.Context, job *river.Job[SignatureEmailArgs]) error {
+	err := w.notices.ThankSigner(ctx, job.Args.SignatureID)
+	if errors.Is(err, petition.ErrNotFound) {
+		// The signature is gone (erased): there is no one to write to.
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// Timeout bounds one attempt: an SMTP exchange that hangs is given up and
+// tried again later.
+func (w *signatureEmail) Timeout(*river.Job[SignatureEmailArgs]) time.Duration { return time.Minute }
+
+// Config is what the workers need.
+type Config struct {
+	// DatabaseURL is the database the queue lives in.
+	DatabaseURL string
+	Notices     *notify.Service
+	Logger      *slog.Logger
+	// PollInterval is how often idle workers look for new jobs (default 1 s:
+	// an email leaves within about a second of its signature).
+	PollInterval time.Duration
+	// MaxWorkers is how many jobs run at once (default 8).
+	MaxWorkers int
+}
+
+// Runner works the queue until Stop.
+type Runner struct {
+	pool   *pgxpool.Pool
+	client *river.Client[pgx.Tx]
+}
+
+// Start connects and starts the workers.
+func Start(ctx context.Context, cfg Config) (*Runner, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = 8
+	}
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &signatureEmail{notices: cfg.Notices}); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Workers:           workers,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
+		Logger:            cfg.Logger,
+	})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("job queue: start: %w", err)
+	}
+	return &Runner{pool: pool, client: client}, nil
+}
+
+// Stop lets running jobs finish (until ctx ends, when they are cancelled and
+// left to be retried) and closes the connections.
+func (r *Runner) Stop(ctx context.Context) error {
+	err := r.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		err = r.client.StopAndCancel(context.Background())
+	}
+	r.pool.Close()
+	return err
+}

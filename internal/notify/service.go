@@ -1,0 +1,105 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// Signed is what an email about a signature needs to say.
+type Signed struct {
+	SignatureID    int64
+	FullName       string
+	Email          string
+	PetitionTitle  string
+	Ask            string
+	SignatureCount int64
+	CampaignSlug   string
+}
+
+// Store reads what emails say.
+type Store interface {
+	// Signed returns the signature with that id and its petition, or an
+	// error wrapping petition.ErrNotFound when there is none (it may have
+	// been erased since the email was queued).
+	Signed(ctx context.Context, signatureID int64) (Signed, error)
+}
+
+// Config is what every email carries.
+type Config struct {
+	BaseURL string // links point here
+	OrgName string // who the email is from, in words
+}
+
+// Service composes and sends the emails.
+type Service struct {
+	store  Store
+	mailer Mailer
+	cfg    Config
+	text   *texttemplate.Template
+	html   *htmltemplate.Template
+}
+
+// NewService returns a Service that sends through mailer.
+func NewService(store Store, mailer Mailer, cfg Config) (*Service, error) {
+	text, err := texttemplate.ParseFS(templates, "templates/*.txt")
+	if err != nil {
+		return nil, fmt.Errorf("email templates: %w", err)
+	}
+	html, err := htmltemplate.ParseFS(templates, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("email templates: %w", err)
+	}
+	return &Service{store: store, mailer: mailer, cfg: cfg, text: text, html: html}, nil
+}
+
+// thanksData is what thanks.txt and thanks.html show.
+type thanksData struct {
+	Subject, Name, Petition, Ask, Count, Link, Org string
+}
+
+// ThankSigner sends a new signer their thank-you email. It is safe to call
+// again for the same signature (a retried job): the signer then gets the
+// email again, never a different one.
+func (s *Service) ThankSigner(ctx context.Context, signatureID int64) error {
+	sig, err := s.store.Signed(ctx, signatureID)
+	if err != nil {
+		return fmt.Errorf("thank signer %d: %w", signatureID, err)
+	}
+	d := thanksData{Subject: "Thank you for signing: " + sig.PetitionTitle, Name: sig.FullName,
+		Petition: sig.PetitionTitle, Ask: sig.Ask, Count: strconv.FormatInt(sig.SignatureCount, 10),
+		Link: s.cfg.BaseURL + "/campaigns/" + url.PathEscape(sig.CampaignSlug), Org: s.cfg.OrgName}
+	e := Email{To: sig.Email, Subject: d.Subject}
+	var text, html bytes.Buffer
+	if err := s.text.ExecuteTemplate(&text, "thanks.txt", d); err != nil {
+		return fmt.Errorf("thank signer %d: %w", signatureID, err)
+	}
+	if err := s.html.ExecuteTemplate(&html, "thanks.html", d); err != nil {
+		return fmt.Errorf("thank signer %d: %w", signatureID, err)
+	}
+	e.Text, e.HTML = text.String(), html.String()
+	if err := s.mailer.Send(ctx, e); err != nil {
+		return fmt.Errorf("thank signer %d: %w", signatureID, withoutAddress(err, sig.Email))
+	}
+	return nil
+}
+
+// withoutAddress is err with the recipient's address taken out of its text,
+// since job errors are logged and shown to operators. The error is still
+// one to retry.
+func withoutAddress(err error, address string) error {
+	if address == "" || !strings.Contains(err.Error(), address) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), address, "<recipient>"))
+}

@@ -1,0 +1,40 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/advocacy/advocacy/internal/notify"
+	"github.com/advocacy/advocacy/internal/petition"
+)
+
+// NoticeStore reads what emails to supporters say.
+type NoticeStore struct{ db *DB }
+
+// Notices returns the store emails read from.
+func (db *DB) Notices() *NoticeStore { return &NoticeStore{db: db} }
+
+var _ notify.Store = (*NoticeStore)(nil)
+
+// Signed returns the signature with that id, its petition and the
+// petition's count. Returns petition.ErrNotFound when there is none.
+func (s *NoticeStore) Signed(ctx context.Context, signatureID int64) (notify.Signed, error) {
+	var out notify.Signed
+	err := s.db.sql.QueryRowContext(ctx, `
+		SELECT s.id, s.full_name, s.email, p.title, p.ask, pc.signature_count, c.slug
+		FROM signatures s
+		JOIN petitions p ON p.id = s.petition_id
+		JOIN petition_counts pc ON pc.petition_id = p.id
+		JOIN campaigns c ON c.id = p.campaign_id
+		WHERE s.id = $1`, signatureID).Scan(&out.SignatureID, &out.FullName, &out.Email, &out.PetitionTitle,
+		&out.Ask, &out.SignatureCount, &out.CampaignSlug)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notify.Signed{}, fmt.Errorf("signature %d: %w", signatureID, petition.ErrNotFound)
+	}
+	if err != nil {
+		return notify.Signed{}, fmt.Errorf("signature %d: %w", signatureID, translate(err))
+	}
+	return out, nil
+}
