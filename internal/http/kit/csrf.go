@@ -69,16 +69,24 @@ func ParseForm(c *gin.Context) error {
 	}
 }
 
-// RequireCSRF reads the form and refuses it unless its token matches its
-// cookie.
+// ReadForm reads a browser's form post (see ParseForm) and refuses it
+// with ErrCSRF unless its token matches its cookie.
+func ReadForm(c *gin.Context) error {
+	if err := ParseForm(c); err != nil {
+		return err
+	}
+	if !CSRFValid(c) {
+		return ErrCSRF
+	}
+	return nil
+}
+
+// RequireCSRF is ReadForm as middleware, for routes that need nothing
+// before it.
 func (k *Kit) RequireCSRF() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := ParseForm(c); err != nil {
+		if err := ReadForm(c); err != nil {
 			k.Fail(c, err)
-			return
-		}
-		if !CSRFValid(c) {
-			k.Fail(c, ErrCSRF)
 			return
 		}
 		c.Next()

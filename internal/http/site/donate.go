@@ -124,12 +124,8 @@ func (s *Site) donate(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	if err := kit.ParseForm(c); err != nil {
+	if err := kit.ReadForm(c); err != nil {
 		s.Fail(c, err)
-		return
-	}
-	if !kit.CSRFValid(c) {
-		s.Fail(c, kit.ErrCSRF)
 		return
 	}
 	if !s.Limit(c, s.donateLimit, donateLimitMessage) {

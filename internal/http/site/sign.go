@@ -27,12 +27,8 @@ func (s *Site) signForm(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	if err := kit.ParseForm(c); err != nil {
+	if err := kit.ReadForm(c); err != nil {
 		s.Fail(c, err)
-		return
-	}
-	if !kit.CSRFValid(c) {
-		s.Fail(c, kit.ErrCSRF)
 		return
 	}
 	thanks := "/releases/" + url.PathEscape(v.Release.Slug) + "/thanks"

@@ -19,12 +19,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/advocacy/advocacy/internal/tooling/gobin"
 )
 
 // Version is the Mailpit that make test installs; install it by hand with
@@ -345,27 +346,11 @@ func (m *Mailpit) get(path string, into any) error {
 func MissingIsFatal() bool { return os.Getenv("CI") != "" }
 
 func findBinary() (string, error) {
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p, nil
+	p, err := gobin.Find("mailpit")
+	if err != nil {
+		return "", ErrNoMailpit
 	}
-	var dirs []string
-	if d := os.Getenv("GOBIN"); d != "" {
-		dirs = append(dirs, d)
-	}
-	if gp := os.Getenv("GOPATH"); gp != "" {
-		for _, p := range filepath.SplitList(gp) {
-			dirs = append(dirs, filepath.Join(p, "bin"))
-		}
-	} else if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, "go", "bin"))
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "mailpit")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
-		}
-	}
-	return "", ErrNoMailpit
+	return p, nil
 }
 
 // freeAddr returns a 127.0.0.1 address with a port nothing listens on now.

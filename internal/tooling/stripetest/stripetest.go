@@ -11,11 +11,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/advocacy/advocacy/internal/tooling/gobin"
 )
 
 // ErrNoMock is returned by StartMock when no stripe-mock binary is found and
@@ -76,27 +77,11 @@ func (m *Mock) Close() {
 }
 
 func findBinary() (string, error) {
-	if p, err := exec.LookPath("stripe-mock"); err == nil {
-		return p, nil
+	p, err := gobin.Find("stripe-mock")
+	if err != nil {
+		return "", ErrNoMock
 	}
-	var dirs []string
-	if d := os.Getenv("GOBIN"); d != "" {
-		dirs = append(dirs, d)
-	}
-	if gp := os.Getenv("GOPATH"); gp != "" {
-		for _, p := range filepath.SplitList(gp) {
-			dirs = append(dirs, filepath.Join(p, "bin"))
-		}
-	} else if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, "go", "bin"))
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "stripe-mock")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
-		}
-	}
-	return "", ErrNoMock
+	return p, nil
 }
 
 // MissingIsFatal reports whether a missing stripe-mock must fail the tests
