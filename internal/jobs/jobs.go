@@ -28,6 +28,8 @@ import (
 // is on (by the signer's own statement; see postgres.SignatureEmailKind).
 type SignatureEmailArgs struct {
 	SignatureID int64 `json:"signature_id"`
+	// Reason is postgres.EmailForNew or postgres.EmailForRepeat.
+	Reason string `json:"reason"`
 }
 
 // Kind names the job in the queue.
@@ -40,7 +42,11 @@ type signatureEmail struct {
 }
 
 func (w *signatureEmail) Work(ctx context.Context, job *river.Job[SignatureEmailArgs]) error {
-	err := w.notices.ThankSigner(ctx, job.Args.SignatureID)
+	send := w.notices.ThankSigner
+	if job.Args.Reason == postgres.EmailForRepeat {
+		send = w.notices.AlreadySigned
+	}
+	err := send(ctx, job.Args.SignatureID)
 	if errors.Is(err, petition.ErrNotFound) {
 		// The signature is gone (erased): there is no one to write to.
 		return river.JobCancel(err)

@@ -110,6 +110,44 @@ func TestNewSignerGetsOneThankYouEmail(t *testing.T) {
 	apptest.AssertStored(t, db, f.Petition.ID, 1)
 }
 
+// Signing again with an address that has signed gets the same answer, and
+// the owner of the address one "already signed" email, however many times
+// and on however many instances it happens within the hour.
+func TestRepeatsGetOneAlreadySignedEmailAnHour(t *testing.T) {
+	mp := mailpittest.Start(t)
+	_, db := pkgDB.Fresh(t)
+	first := apptest.Start(t, db, apptest.Options{Config: withEmail(mp)})
+	second := apptest.Start(t, db, apptest.Options{Config: withEmail(mp)}) // another instance
+	f := apptest.Seed(t, db, nil)
+	to := mailpittest.Recipient("repeat")
+	sign(t, first.Client(t), f.Petition.ID, to)
+	waitForJobs(t, db, 1)
+	mp.WaitFor(t, to, 1)
+
+	// An hour and more later, a burst of repeats on both instances.
+	apptest.Exec(t, db, "UPDATE signatures SET notice_sent_at = now() - interval '61 minutes' WHERE petition_id = $1", f.Petition.ID)
+	clients := []*apptest.Client{first.Client(t), second.Client(t)}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			res, err := clients[i%2].Try("POST", apptest.SignaturesPath(f.Petition.ID),
+				strings.NewReader(fmt.Sprintf(`{"full_name":"Repeat %d","email":%q,"country":"GB","consent_updates":true}`, i, to)),
+				"Content-Type", "application/json")
+			if err != nil || res.Status != 201 || !strings.Contains(res.Body, `"status":"recorded"`) {
+				t.Errorf("repeat %d: %v %d", i, err, res.Status)
+			}
+		})
+	}
+	wg.Wait()
+	waitForJobs(t, db, 2)
+	msgs := mp.WaitFor(t, to, 2)
+	if len(mp.Messages(t, to)) != 2 || msgs[1].Subject != "You have already signed: "+f.Petition.Title ||
+		!strings.Contains(msgs[1].Text, "already signed it") {
+		t.Errorf("emails to %s: %+v; want the thank-you, then one already-signed", to, msgs)
+	}
+	apptest.AssertStored(t, db, f.Petition.ID, 1)
+}
+
 // Nothing is queued while email is off.
 func TestNoEmailJobsWhileEmailIsOff(t *testing.T) {
 	_, db := pkgDB.Fresh(t)

@@ -63,8 +63,8 @@ func NewService(store Store, mailer Mailer, cfg Config) (*Service, error) {
 	return &Service{store: store, mailer: mailer, cfg: cfg, text: text, html: html}, nil
 }
 
-// thanksData is what thanks.txt and thanks.html show.
-type thanksData struct {
+// signedData is what the emails about a signature show.
+type signedData struct {
 	Subject, Name, Petition, Ask, Count, Link, Org string
 }
 
@@ -72,24 +72,37 @@ type thanksData struct {
 // again for the same signature (a retried job): the signer then gets the
 // email again, never a different one.
 func (s *Service) ThankSigner(ctx context.Context, signatureID int64) error {
+	return s.aboutSignature(ctx, signatureID, "thanks", "Thank you for signing: ")
+}
+
+// AlreadySigned tells the owner of an address that it was used to sign a
+// petition it had already signed (the answer to the signer gave nothing
+// away, so the owner is the one to hear of it).
+func (s *Service) AlreadySigned(ctx context.Context, signatureID int64) error {
+	return s.aboutSignature(ctx, signatureID, "already", "You have already signed: ")
+}
+
+// aboutSignature sends the email whose templates are named template.txt and
+// template.html to the signer of signatureID.
+func (s *Service) aboutSignature(ctx context.Context, signatureID int64, template, subject string) error {
 	sig, err := s.store.Signed(ctx, signatureID)
 	if err != nil {
-		return fmt.Errorf("thank signer %d: %w", signatureID, err)
+		return fmt.Errorf("email signer %d: %w", signatureID, err)
 	}
-	d := thanksData{Subject: "Thank you for signing: " + sig.PetitionTitle, Name: sig.FullName,
+	d := signedData{Subject: subject + sig.PetitionTitle, Name: sig.FullName,
 		Petition: sig.PetitionTitle, Ask: sig.Ask, Count: strconv.FormatInt(sig.SignatureCount, 10),
 		Link: s.cfg.BaseURL + "/campaigns/" + url.PathEscape(sig.CampaignSlug), Org: s.cfg.OrgName}
 	e := Email{To: sig.Email, Subject: d.Subject}
 	var text, html bytes.Buffer
-	if err := s.text.ExecuteTemplate(&text, "thanks.txt", d); err != nil {
-		return fmt.Errorf("thank signer %d: %w", signatureID, err)
+	if err := s.text.ExecuteTemplate(&text, template+".txt", d); err != nil {
+		return fmt.Errorf("email signer %d: %w", signatureID, err)
 	}
-	if err := s.html.ExecuteTemplate(&html, "thanks.html", d); err != nil {
-		return fmt.Errorf("thank signer %d: %w", signatureID, err)
+	if err := s.html.ExecuteTemplate(&html, template+".html", d); err != nil {
+		return fmt.Errorf("email signer %d: %w", signatureID, err)
 	}
 	e.Text, e.HTML = text.String(), html.String()
 	if err := s.mailer.Send(ctx, e); err != nil {
-		return fmt.Errorf("thank signer %d: %w", signatureID, withoutAddress(err, sig.Email))
+		return fmt.Errorf("email signer %d: %w", signatureID, withoutAddress(err, sig.Email))
 	}
 	return nil
 }

@@ -55,10 +55,17 @@ type SignerOptions struct {
 	EnqueueEmails bool
 }
 
-// SignatureEmailKind is the job kind queued for each new signature when
-// emails are on; its args are {"signature_id": N}. The job queue's workers
-// (package jobs) take it from there.
+// SignatureEmailKind is the job kind queued for each new signature, and for
+// each repeat let through the hourly limit, when emails are on; its args are
+// {"signature_id": N, "reason": EmailForNew or EmailForRepeat}. The job
+// queue's workers (package jobs) take it from there.
 const SignatureEmailKind = "signature_email"
+
+// Why a signature's email is sent.
+const (
+	EmailForNew    = "new"    // the signature was just stored
+	EmailForRepeat = "repeat" // someone signed again with its address
+)
 
 type signRequest struct {
 	sig  petition.Signature
@@ -251,21 +258,36 @@ WITH input AS (
       AND status = 'open' AND (closes_at IS NULL OR closes_at > now())
 ), ins AS (
     INSERT INTO signatures (petition_id, full_name, email, postcode, country,
-                            consent_updates, consent_version, source_release_id, source_code)
+                            consent_updates, consent_version, source_release_id, source_code, notice_sent_at)
     SELECT petition_id, full_name, email, postcode, country,
-           consent_updates, consent_version, source_release_id, source_code
+           consent_updates, consent_version, source_release_id, source_code,
+           CASE WHEN $2::boolean THEN now() END
     FROM input WHERE petition_id IN (SELECT id FROM open)
     -- One order for every batch: two batches inserting the same addresses
     -- wait for each other in turn instead of deadlocking.
     ORDER BY petition_id, email
     ON CONFLICT (petition_id, email) DO NOTHING
     RETURNING id, petition_id, email, created_at, country, source_release_id, source_code
+), repeats AS (
+    -- A repeat of a signature stored before this statement began gets an
+    -- email too ("you have already signed"), at most one an hour per address
+    -- and petition: concurrent repeats, on any instance, wait on the row and
+    -- then see the time the first one set.
+    UPDATE signatures s SET notice_sent_at = now()
+    FROM input i
+    WHERE $2::boolean AND s.petition_id = i.petition_id AND s.email = i.email
+      AND i.petition_id IN (SELECT id FROM open)
+      AND (s.notice_sent_at IS NULL OR s.notice_sent_at < now() - interval '1 hour')
+    RETURNING s.id
 ), jobs AS (
     -- River's job table, written as River's own clients in other languages
-    -- write it: one email job per new signature, in this transaction.
+    -- write it: one email job per new signature and per repeat let through
+    -- above, in this transaction.
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state)
-    SELECT jsonb_build_object('signature_id', ins.id), '` + SignatureEmailKind + `', 25, 1, 'default', 'available'
-    FROM ins WHERE $2::boolean
+    SELECT jsonb_build_object('signature_id', j.id, 'reason', j.reason), '` + SignatureEmailKind + `', 25, 1, 'default', 'available'
+    FROM (SELECT id, '` + EmailForNew + `' AS reason FROM ins
+          UNION ALL SELECT id, '` + EmailForRepeat + `' FROM repeats) j
+    WHERE $2::boolean
 ), per AS (
     SELECT o.id AS petition_id, count(ins.petition_id) AS n
     FROM open o LEFT JOIN ins ON ins.petition_id = o.id
