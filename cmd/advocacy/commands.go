@@ -10,11 +10,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/advocacy/advocacy/internal/app"
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/demo"
 	"github.com/advocacy/advocacy/internal/jobs"
 	"github.com/advocacy/advocacy/internal/markdown"
+	"github.com/advocacy/advocacy/internal/metrics"
 	"github.com/advocacy/advocacy/internal/postgres"
 )
 
@@ -36,7 +39,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	} else if n > 0 {
 		logger.Info("rendered release bodies", "releases", n)
 	}
-	a, err := app.New(cfg, logger, db, app.Options{})
+	// With METRICS_ADDR set, the app reports to a registry of its own,
+	// served there.
+	var reg *prometheus.Registry
+	if cfg.MetricsAddr != "" {
+		reg = metrics.NewRegistry()
+	}
+	a, err := app.New(cfg, logger, db, app.Options{Metrics: reg})
 	if err != nil {
 		return err
 	}
@@ -44,6 +53,17 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		a.Close()
 		return fmt.Errorf("listen on %s: %w (set HTTP_ADDR to serve on another address)", cfg.HTTPAddr, err)
+	}
+	var ms *http.Server
+	if reg != nil {
+		if ms, err = startMetrics(cfg.MetricsAddr, reg, logger); err != nil {
+			ln.Close()
+			a.Close()
+			return err
+		}
+		// Metrics are served until the main server has drained, so the
+		// last scrapes see the shutdown.
+		defer ms.Close()
 	}
 	hs := &http.Server{
 		Handler:           a.Handler,
@@ -70,6 +90,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err = hs.Shutdown(shutdownCtx)
+	if ms != nil {
+		_ = ms.Shutdown(shutdownCtx)
+	}
 	a.Close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)

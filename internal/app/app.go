@@ -11,12 +11,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/advocacy/advocacy/internal/config"
 	"github.com/advocacy/advocacy/internal/donation"
 	httpserver "github.com/advocacy/advocacy/internal/http"
 	"github.com/advocacy/advocacy/internal/jobs"
 	"github.com/advocacy/advocacy/internal/mail"
 	"github.com/advocacy/advocacy/internal/markdown"
+	"github.com/advocacy/advocacy/internal/metrics"
 	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/notify"
 	"github.com/advocacy/advocacy/internal/petition"
@@ -39,6 +42,11 @@ type Options struct {
 	// Mailer, when set, replaces the SMTP sender that SMTP_URL would make
 	// (tests wrap the real one to make it fail).
 	Mailer notify.Mailer
+	// Metrics, when set, gets the advocacy_… metrics and the web layer, the
+	// signer New makes, the caches and the job workers report to them
+	// (`serve` sets it when METRICS_ADDR is; see internal/metrics). Unset,
+	// nothing is measured.
+	Metrics *prometheus.Registry
 }
 
 // App is the server, ready to serve.
@@ -60,11 +68,23 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	if logger == nil {
 		logger = slog.Default()
 	}
+	var m *metrics.Metrics
+	signerOpts := postgres.SignerOptions{EnqueueEmails: cfg.EmailEnabled()}
+	var cacheOpts storecache.Options
+	var observeRequest func(route, method string, status int, took time.Duration)
+	var emailed func(result string)
+	if opts.Metrics != nil {
+		var err error
+		if m, err = metrics.New(opts.Metrics, db.SQL()); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		signerOpts.Observer, cacheOpts.CountReads, observeRequest, emailed = m, m.CountReads, m.Request, m.Emailed
+	}
 	signer, own := opts.Signer, false
 	if signer == nil {
 		// While email is on, each new signature queues its email in its own
 		// batch's statement.
-		signer, own = db.NewSigner(postgres.SignerOptions{EnqueueEmails: cfg.EmailEnabled()}), true
+		signer, own = db.NewSigner(signerOpts), true
 	}
 	a := &App{Signer: signer, ownSigner: own}
 	fail := func(err error) (*App, error) {
@@ -72,7 +92,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		return nil, err
 	}
 	if cfg.EmailEnabled() {
-		runner, err := startJobs(cfg, logger, db, opts.Mailer)
+		runner, err := startJobs(cfg, logger, db, opts.Mailer, emailed)
 		if err != nil {
 			return fail(err)
 		}
@@ -80,7 +100,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	}
 	md := markdown.New()
 	// Bodies are rendered as staff save them; the caches sit in front.
-	stores := storecache.New(db.Campaigns(), db.Petitions(), signer, staff.RenderBodies(db.Desk(), RenderBody(md)))
+	stores := storecache.New(db.Campaigns(), db.Petitions(), signer, staff.RenderBodies(db.Desk(), RenderBody(md)), cacheOpts)
 	a.Stores = stores
 	gateway, verifier, err := payments(cfg, logger, opts.Gateway)
 	if err != nil {
@@ -89,7 +109,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	campaigns := stores.Campaigns()
 	petitions := stores.Petitions()
 	srv, err := httpserver.New(httpserver.Deps{
-		Config: cfg, Logger: logger, DB: db,
+		Config: cfg, Logger: logger, DB: db, ObserveRequest: observeRequest,
 		Campaigns: campaigns, Petitions: petitions, Version: stores.Version,
 		Newsroom: newsroom.New(campaigns, petitions, stores.Version, md.Render),
 		Signing:  petition.NewService(petitions, stores.Signer(), campaigns),
@@ -132,8 +152,10 @@ func (a *App) Close() {
 }
 
 // startJobs starts the workers of the background jobs, sending email through
-// mailer, or through SMTP_URL's server when mailer is nil.
-func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, mailer notify.Mailer) (*jobs.Runner, error) {
+// mailer, or through SMTP_URL's server when mailer is nil, and telling
+// emailed (when set) of each attempt.
+func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, mailer notify.Mailer,
+	emailed func(result string)) (*jobs.Runner, error) {
 	if mailer == nil {
 		sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, OrgName: cfg.OrgName})
 		if err != nil {
@@ -145,7 +167,8 @@ func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, mailer n
 	if err != nil {
 		return nil, err
 	}
-	return jobs.Start(context.Background(), jobs.Config{DatabaseURL: db.URL(), Notices: notices, Logger: logger})
+	return jobs.Start(context.Background(), jobs.Config{DatabaseURL: db.URL(), Notices: notices, Logger: logger,
+		Emailed: emailed})
 }
 
 // payments returns a Stripe gateway when STRIPE_SECRET_KEY is set (else

@@ -31,6 +31,9 @@ type Config struct {
 	TrustedProxies []string
 	// PprofAddr, when set, serves Go's profiler there (loopback addresses only).
 	PprofAddr string
+	// MetricsAddr, when set, serves Prometheus metrics at /metrics there
+	// (host:port; keep it on a private address). Empty: no metrics.
+	MetricsAddr string
 	// SMTPURL is the mail server: smtp://user:password@host:port (STARTTLS
 	// when the server offers it; ?tls=required insists on it) or smtps://…
 	// (implicit TLS). Empty: email is off.
@@ -99,6 +102,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.PprofAddr = getenv("PPROF_ADDR"); c.PprofAddr != "" && !isLoopbackAddr(c.PprofAddr) {
 		return Config{}, fmt.Errorf("PPROF_ADDR: %q is not a loopback host:port such as 127.0.0.1:6060; "+
 			"the profiler must not be reachable from other machines", c.PprofAddr)
+	}
+	if c.MetricsAddr = getenv("METRICS_ADDR"); c.MetricsAddr != "" && !isHostPort(c.MetricsAddr) {
+		return Config{}, fmt.Errorf("METRICS_ADDR: %q is not a host:port such as 127.0.0.1:9464 "+
+			"(keep it on a private address: the metrics are for your monitoring, not the public)", c.MetricsAddr)
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -204,6 +211,20 @@ func isLoopbackAddr(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// isHostPort reports whether addr is host:port with a port number (1 to
+// 65535) and a host that is empty (every interface), an IP address or a
+// name.
+func isHostPort(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return false
+	}
+	return !strings.ContainsAny(host, "/?#@ ")
 }
 
 func or(v, def string) string {

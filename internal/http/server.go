@@ -14,6 +14,8 @@ package http
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -31,11 +33,16 @@ import (
 	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/storage"
 )
 
-// Pinger reports whether the database answers, for /healthz.
+// Pinger reports whether the database answers and whether its schema is
+// the one this binary expects, for /readyz.
 type Pinger interface {
 	Ping(ctx context.Context) error
+	// MigrationsCurrent reports whether every migration the binary knows
+	// has been applied.
+	MigrationsCurrent(ctx context.Context) (bool, error)
 }
 
 // Deps are what the server needs from the rest of the program (see
@@ -44,6 +51,9 @@ type Deps struct {
 	Config config.Config
 	Logger *slog.Logger
 	DB     Pinger
+	// ObserveRequest, when set, is told of every answered request (the
+	// request metrics; see internal/metrics).
+	ObserveRequest kit.RequestObserver
 	// Campaigns and Petitions are read on every page; Version changes when
 	// staff change what they hold (see internal/storecache).
 	Campaigns campaign.Store
@@ -83,18 +93,26 @@ func New(deps Deps) (*Server, error) {
 	if err := r.SetTrustedProxies(deps.Config.TrustedProxies); err != nil {
 		return nil, err
 	}
+	if deps.ObserveRequest != nil {
+		r.Use(k.ObserveRequests(deps.ObserveRequest))
+	}
 	r.Use(k.RequestLog(), k.RecoverPanic(), k.SecurityHeaders(), k.CrossOrigin(), k.RejectUnreadable())
 	r.NoRoute(k.NotFound)
 	r.NoMethod(k.MethodNotAllowed)
 
+	// Liveness: the process answers. It asks nothing of the database, so a
+	// database outage never gets healthy instances restarted.
 	r.GET("/healthz", func(c *gin.Context) {
-		if deps.DB != nil {
-			if err := deps.DB.Ping(c.Request.Context()); err != nil {
-				k.APIError(c, err)
-				return
-			}
-		}
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
+	// Readiness: this instance can serve, since the database answers and
+	// its schema is the one this binary expects.
+	r.GET("/readyz", func(c *gin.Context) {
+		if err := ready(c.Request.Context(), deps.DB); err != nil {
+			k.APIError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
 	})
 	r.StaticFS("/static", kit.StaticFS())
 
@@ -124,6 +142,38 @@ func New(deps Deps) (*Server, error) {
 			Campaigns: deps.Campaigns}).Routes(pages, staffAPI)
 	}
 	return &Server{engine: r}, nil
+}
+
+// errPending is /readyz's answer while migrations are pending: the
+// instance waits for `advocacy migrate up` (or a newer instance's start).
+var errPending = kit.NewError(http.StatusServiceUnavailable, kit.CodeUnavailable,
+	"The database schema is not up to date: migrations are pending.")
+
+// ready returns nil when db answers and its migrations are current,
+// storage.ErrUnavailable (wrapped) when it does not answer, errPending when
+// migrations are pending. Any other failure is unavailable too: whatever
+// it is, the instance cannot serve. A nil db (tools without one) is ready.
+func ready(ctx context.Context, db Pinger) error {
+	if db == nil {
+		return nil
+	}
+	unavailable := func(err error) error {
+		if errors.Is(err, storage.ErrUnavailable) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
+	}
+	if err := db.Ping(ctx); err != nil {
+		return unavailable(err)
+	}
+	current, err := db.MigrationsCurrent(ctx)
+	if err != nil {
+		return unavailable(err)
+	}
+	if !current {
+		return errPending
+	}
+	return nil
 }
 
 // Handler returns the server as an http.Handler.

@@ -39,6 +39,7 @@ func (SignatureEmailArgs) Kind() string { return postgres.SignatureEmailKind }
 type signatureEmail struct {
 	river.WorkerDefaults[SignatureEmailArgs]
 	notices *notify.Service
+	emailed func(result string)
 }
 
 func (w *signatureEmail) Work(ctx context.Context, job *river.Job[SignatureEmailArgs]) error {
@@ -51,8 +52,21 @@ func (w *signatureEmail) Work(ctx context.Context, job *river.Job[SignatureEmail
 		// The signature is gone (erased): there is no one to write to.
 		return river.JobCancel(err)
 	}
+	if w.emailed != nil {
+		result := EmailSent
+		if err != nil {
+			result = EmailFailed
+		}
+		w.emailed(result)
+	}
 	return err
 }
+
+// What became of one attempt to send an email, as Config.Emailed is told.
+const (
+	EmailSent   = "sent"   // the mail server took it
+	EmailFailed = "failed" // it was not sent; the job will be tried again, or given up after its last attempt
+)
 
 // Timeout bounds one attempt: an SMTP exchange that hangs is given up and
 // tried again later.
@@ -69,6 +83,9 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxWorkers is how many jobs run at once (default 8).
 	MaxWorkers int
+	// Emailed, when set, is told of every attempt to send an email:
+	// EmailSent or EmailFailed (for metrics).
+	Emailed func(result string)
 }
 
 // Runner works the queue until Stop.
@@ -93,7 +110,7 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &signatureEmail{notices: cfg.Notices}); err != nil {
+	if err := river.AddWorkerSafely(workers, &signatureEmail{notices: cfg.Notices, emailed: cfg.Emailed}); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
 	}

@@ -38,7 +38,7 @@ func newWorld(t *testing.T) world {
 	md := markdown.New()
 	signer := db.NewSigner(postgres.SignerOptions{})
 	t.Cleanup(signer.Close)
-	stores := storecache.New(db.Campaigns(), db.Petitions(), signer, staff.RenderBodies(db.Desk(), app.RenderBody(md)))
+	stores := storecache.New(db.Campaigns(), db.Petitions(), signer, staff.RenderBodies(db.Desk(), app.RenderBody(md)), storecache.Options{})
 	return world{db: db, stores: stores, desk: stores.Desk(),
 		news: newsroom.New(stores.Campaigns(), stores.Petitions(), stores.Version, md.Render)}
 }

@@ -116,6 +116,23 @@ func (db *DB) MigrateDown(ctx context.Context) error {
 	return nil
 }
 
+// MigrationsCurrent reports whether every migration this binary knows has
+// been applied (a newer binary's migrations, applied already, do not count
+// against it). It reads the version table only; it never migrates. Returns
+// storage.ErrUnavailable wrapped with the cause when the database does not
+// answer.
+func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
+	p, err := db.newMigrator()
+	if err != nil {
+		return false, fmt.Errorf("migration status: %w", err)
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("migration status: %w", translate(err))
+	}
+	return !pending, nil
+}
+
 // MigrationStatus is one migration and whether it has been applied.
 type MigrationStatus struct {
 	Version   int64

@@ -34,6 +34,9 @@ type Signer struct {
 	// SignerOptions.EnqueueEmails).
 	emails bool
 
+	// observer, when set, hears of every batch and every outcome.
+	observer SignerObserver
+
 	// beforeCommit, when set (by tests), runs inside each batch transaction
 	// after all its statements and before COMMIT; an error aborts the batch.
 	beforeCommit func(batchSize int) error
@@ -53,7 +56,29 @@ type SignerOptions struct {
 	// batch's own statement: an acknowledged signature never misses its
 	// email, and one rolled back never sends one. Off while email is off.
 	EnqueueEmails bool
+	// Observer, when set, is told of every committed batch and of the
+	// outcome of every signature (for metrics). Its methods are called on
+	// the signer's hot path: they must be quick and must not block.
+	Observer SignerObserver
 }
+
+// SignerObserver hears what the signer does, for metrics.
+type SignerObserver interface {
+	// Batch is called once per committed batch: how many signatures it
+	// answered and how long its statement (and commit) took, retries included.
+	Batch(size int, took time.Duration)
+	// Outcome is called once per signature with one of the Outcome… values.
+	Outcome(outcome string)
+}
+
+// The outcome of one signature, as SignerObserver.Outcome is told it.
+const (
+	OutcomeNew      = "new"       // stored
+	OutcomeRepeat   = "repeat"    // the address had signed already
+	OutcomeClosed   = "closed"    // the petition is closed
+	OutcomeNotFound = "not_found" // there is no such petition
+	OutcomeError    = "error"     // not stored: the database failed, or the signer is closed
+)
 
 // SignatureEmailKind is the job kind queued for each new signature, and for
 // each repeat let through the hourly limit, when emails are on; its args are
@@ -88,7 +113,7 @@ func (db *DB) NewSigner(opts SignerOptions) *Signer {
 		opts.Workers = 1
 	}
 	s := &Signer{db: db, queue: make(chan *signRequest, opts.MaxBatch*opts.Workers),
-		maxBatch: opts.MaxBatch, emails: opts.EnqueueEmails}
+		maxBatch: opts.MaxBatch, emails: opts.EnqueueEmails, observer: opts.Observer}
 	s.wg.Add(opts.Workers)
 	for range opts.Workers {
 		go s.work()
@@ -106,6 +131,7 @@ func (s *Signer) Sign(ctx context.Context, sig petition.Signature) (petition.Sig
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
+		s.outcome(OutcomeError)
 		return petition.SignResult{}, fmt.Errorf("sign petition %d: shutting down: %w", sig.PetitionID, storage.ErrUnavailable)
 	}
 	select {
@@ -196,6 +222,7 @@ func byPetition(batch []*signRequest) [][]*signRequest {
 func (s *Signer) commit(batch []*signRequest) {
 	var outs []signOutcome
 	var err error
+	start := time.Now()
 	for attempt := 0; attempt < 5; attempt++ {
 		outs, err = s.tryBatch(batch)
 		if err == nil || !isRetryable(err) {
@@ -204,7 +231,11 @@ func (s *Signer) commit(batch []*signRequest) {
 	}
 	switch {
 	case err == nil:
+		if s.observer != nil {
+			s.observer.Batch(len(batch), time.Since(start))
+		}
 		for i, req := range batch {
+			s.outcome(outcomeOf(outs[i]))
 			req.done <- outs[i]
 		}
 	case len(batch) > 1 && !errors.Is(err, storage.ErrUnavailable):
@@ -213,8 +244,32 @@ func (s *Signer) commit(batch []*signRequest) {
 		}
 	default:
 		for _, req := range batch {
+			s.outcome(OutcomeError)
 			req.done <- signOutcome{err: err}
 		}
+	}
+}
+
+// outcome tells the observer, if any, of one signature's outcome.
+func (s *Signer) outcome(outcome string) {
+	if s.observer != nil {
+		s.observer.Outcome(outcome)
+	}
+}
+
+// outcomeOf names what happened to one signature of a committed batch.
+func outcomeOf(out signOutcome) string {
+	switch {
+	case out.err == nil && out.result.New:
+		return OutcomeNew
+	case out.err == nil:
+		return OutcomeRepeat
+	case errors.Is(out.err, petition.ErrClosed):
+		return OutcomeClosed
+	case errors.Is(out.err, petition.ErrNotFound):
+		return OutcomeNotFound
+	default:
+		return OutcomeError
 	}
 }
 

@@ -54,6 +54,16 @@ type Stores struct {
 	countsMu  sync.Mutex
 	counts    map[int64]entry[int64]
 	clockHook func() time.Time
+	// countReads, when set, hears how each read of counts went.
+	countReads func(hits, misses int)
+}
+
+// Options tune the caches. The zero value is what tools and most tests use.
+type Options struct {
+	// CountReads, when set, is told after every read of signature counts
+	// how many were served from the cache (hits) and how many were read
+	// from the database (misses), for metrics. It must be quick.
+	CountReads func(hits, misses int)
 }
 
 // releaseLookup is what a slug resolved to: a published release, or nothing.
@@ -64,12 +74,13 @@ type releaseLookup struct {
 
 // New puts caches in front of the given stores. desk may be nil where no
 // staff change can happen (tools, some tests).
-func New(campaigns campaign.Store, petitions petition.Store, signer petition.Signer, desk staff.Desk) *Stores {
+func New(campaigns campaign.Store, petitions petition.Store, signer petition.Signer, desk staff.Desk, opts Options) *Stores {
 	return &Stores{campaigns: campaigns, petitions: petitions, signer: signer, desk: desk,
 		byID:     NewTTL[int64, petition.Petition](LookupTTL),
 		releases: NewTTL[string, releaseLookup](LookupTTL),
 		consent:  NewTTL[struct{}, petition.Consent](ConsentTTL),
-		counts:   map[int64]entry[int64]{}, clockHook: time.Now}
+		counts:   map[int64]entry[int64]{}, clockHook: time.Now,
+		countReads: opts.CountReads}
 }
 
 // Version changes whenever staff change something through Desk. Caches of
@@ -182,6 +193,9 @@ func (p *Petitions) SignatureCounts(ctx context.Context, ids []int64) (map[int64
 		}
 	}
 	p.s.countsMu.Unlock()
+	if p.s.countReads != nil {
+		p.s.countReads(len(ids)-len(missing), len(missing))
+	}
 	if len(missing) == 0 {
 		return out, nil
 	}

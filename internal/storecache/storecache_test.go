@@ -24,7 +24,7 @@ func newStores(t *testing.T) (*postgres.DB, *storecache.Stores) {
 	_, db := pkgDB.Fresh(t)
 	signer := db.NewSigner(postgres.SignerOptions{})
 	t.Cleanup(signer.Close)
-	return db, storecache.New(db.Campaigns(), db.Petitions(), signer, db.Desk())
+	return db, storecache.New(db.Campaigns(), db.Petitions(), signer, db.Desk(), storecache.Options{})
 }
 
 // What the caches hold is read again at once after a change staff make

@@ -378,14 +378,14 @@ func TestUnavailable(t *testing.T) {
 			slug, campaignSlug, id := "some-release", "some-campaign", int64(1)
 			if f.Release.Slug != "" {
 				slug, campaignSlug, id = f.Release.Slug, f.Campaign.Slug, f.Petition.ID
-				if res := e.Get("/healthz"); res.Status != http.StatusOK || res.Body != `{"status":"ok"}` {
-					t.Fatalf("healthz with the database up: %d %s", res.Status, res.Body)
+				if res := e.Get("/readyz"); res.Status != http.StatusOK || res.Body != `{"status":"ready"}` {
+					t.Fatalf("readyz with the database up: %d %s", res.Status, res.Body)
 				}
 			}
 			db.Close()
 
 			for _, path := range []string{
-				"/healthz",
+				"/readyz",
 				"/api/v1/releases",
 				"/api/v1/releases/" + slug,
 				"/api/v1/campaigns/" + campaignSlug,

@@ -32,10 +32,7 @@ func (k *Kit) RequestLog() gin.HandlerFunc {
 		c.Set(RequestIDKey, id)
 		c.Header("X-Request-Id", id)
 		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = "(unmatched)"
-		}
+		route := Route(c)
 		level := slog.LevelInfo
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelError
@@ -43,6 +40,46 @@ func (k *Kit) RequestLog() gin.HandlerFunc {
 		k.Logger.LogAttrs(c.Request.Context(), level, "request",
 			slog.String("request_id", id), slog.String("method", c.Request.Method), slog.String("route", route),
 			slog.Int("status", c.Writer.Status()), slog.Duration("duration", time.Since(start)))
+	}
+}
+
+// UnmatchedRoute is the route of a request that matched none.
+const UnmatchedRoute = "unmatched"
+
+// Route is the pattern of the route that served c ("/api/v1/petitions/:id"),
+// or UnmatchedRoute: never the raw path, so logs and metrics keyed by it
+// stay few, whatever clients ask for.
+func Route(c *gin.Context) string {
+	if route := c.FullPath(); route != "" {
+		return route
+	}
+	return UnmatchedRoute
+}
+
+// RequestObserver is told of every answered request: its route (see
+// Route), its method (see Method), its status and how long it took.
+type RequestObserver func(route, method string, status int, took time.Duration)
+
+// ObserveRequests tells observe of every request once it has been answered
+// (for metrics). Put it first, so that it times the whole chain and sees
+// the status RecoverPanic gives a panic.
+func (k *Kit) ObserveRequests(observe RequestObserver) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		observe(Route(c), Method(c), c.Writer.Status(), time.Since(start))
+	}
+}
+
+// Method is the request's method when it is one of HTTP's own, else
+// "other": a client cannot make up new label values.
+func Method(c *gin.Context) string {
+	switch m := c.Request.Method; m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	default:
+		return "other"
 	}
 }
 

@@ -193,12 +193,12 @@ func (k *Kit) Fail(c *gin.Context, err error) {
 }
 
 // WantsJSON reports whether an error should be answered in the API's JSON
-// shape: always under /api/ and /webhooks/ and for /healthz, and on pages
+// shape: always under /api/ and /webhooks/ and for /healthz and /readyz, and on pages
 // when the caller accepts application/json but not text/html (a script, not
 // a browser navigating).
 func WantsJSON(c *gin.Context) bool {
 	p := c.Request.URL.Path
-	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || p == "/healthz" {
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || p == "/healthz" || p == "/readyz" {
 		return true
 	}
 	accept := c.GetHeader("Accept")
