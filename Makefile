@@ -125,7 +125,7 @@ lint:
 # pgbench baseline in the same run, one results table (also written to
 # bench-results/). Pass flags with BENCH_FLAGS, e.g.
 # make bench BENCH_FLAGS="-duration 10s -signatures 1000000".
-bench: devdb
+bench: devdb mailpit
 	@DATABASE_URL=$$(bin/devdb) && export DATABASE_URL && \
 	$(GO) run ./cmd/benchsuite $(BENCH_FLAGS)
 

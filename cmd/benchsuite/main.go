@@ -56,6 +56,7 @@ func suite(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the database after the run")
 	fs.StringVar(&o.LogLevel, "server-log-level", "info", "LOG_LEVEL of the servers (their logs go to the results directory)")
 	fs.StringVar(&serverEnv, "server-env", "", "extra NAME=value,NAME=value settings for the servers")
+	fs.StringVar(&o.EmailSMTPURL, "smtp-url", "smtp://127.0.0.1:1025", "the SMTP server the email step sends to (Mailpit: make mailpit)")
 	fs.BoolVar(&strict, "strict", false, "exit non-zero when a performance target is missed, not only when a check fails")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -33,10 +33,11 @@ const (
 	StepPage    = "page"    // 3: the release page
 	StepScale   = "scale"   // 4: reading a count at 10 and at N signatures
 	StepExport  = "export"  // 5: the signatures CSV against psql \copy
+	StepEmail   = "email"   // 7: signing with email on, and the email backlog draining
 )
 
 // AllSteps lists every step in running order.
-var AllSteps = []string{StepPgbench, StepSign, StepTwo, StepPage, StepScale, StepExport}
+var AllSteps = []string{StepPgbench, StepSign, StepTwo, StepPage, StepScale, StepExport, StepEmail}
 
 // DefaultServerURL is the PostgreSQL server used when neither
 // BENCH_DATABASE_URL nor DATABASE_URL is set.
@@ -73,10 +74,14 @@ type Options struct {
 	Keep             bool          // keep the database afterwards
 	LogLevel         string        // the servers' LOG_LEVEL (default info, as in production)
 	ServerEnv        []string      // extra NAME=value pairs for the servers
+	EmailSMTPURL     string        // the SMTP server step 7 sends to (default Mailpit's, smtp://127.0.0.1:1025)
 	Log              io.Writer     // progress (default stderr)
 }
 
 func (o *Options) defaults() error {
+	if o.EmailSMTPURL == "" {
+		o.EmailSMTPURL = "smtp://127.0.0.1:1025"
+	}
 	if o.ServerURL == "" {
 		o.ServerURL = os.Getenv("BENCH_DATABASE_URL")
 	}
@@ -186,6 +191,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		{StepPage, r.stepPage},
 		{StepScale, r.stepScale},
 		{StepExport, r.stepExport},
+		{StepEmail, r.stepEmail},
 	}
 	for _, s := range steps {
 		if !slices.Contains(r.opts.Steps, s.name) {
