@@ -2,6 +2,7 @@ package benchsuite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -241,20 +242,9 @@ func (r *runner) stepSign(ctx context.Context) error {
 	if r.opts.Profile && a.pprof != "" {
 		r.saveProfile(ctx, a, "/debug/pprof/heap", "heap-sign.pprof")
 	}
-	r.report.Details["sign_one_instance"] = res
 	step := "1 signing (1 instance)"
-	r.report.add(signRow(step, res))
-	r.report.add(errorsRow(step, res))
-	exact, err := r.checkExact(ctx, before, res, a)
-	if err != nil {
+	if err := r.reportSigning(ctx, step, "sign_one_instance", before, res, a, cpuBefore, cpuAfter, errors.Join(cpuErr, cpuErr2)); err != nil {
 		return err
-	}
-	exact.Step = step
-	r.report.add(exact)
-	if cpuErr == nil && cpuErr2 == nil {
-		cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
-		r.report.Details["sign_one_instance_cpu"] = cpu
-		r.report.add(cpu.row(step, "signature"))
 	}
 
 	mem, err := a.memory()
@@ -275,6 +265,28 @@ func (r *runner) stepSign(ctx context.Context) error {
 			Result:  fmt.Sprintf("%.2f (%.0f/s ÷ %.0f/s)", res.PerSecond/ins["insert"].TPS, res.PerSecond, ins["insert"].TPS),
 			Target:  "stretch: 1.0",
 			Verdict: VerdictInfo})
+	}
+	return nil
+}
+
+// reportSigning adds the rows of one signing load on s: rate, errors,
+// exactness and (when both CPU snapshots were taken) CPU per signature. key
+// names its details in the report.
+func (r *runner) reportSigning(ctx context.Context, step, key string, before countState, res loadgen.Result, s *server,
+	cpuBefore, cpuAfter cpuSnapshot, cpuErr error) error {
+	r.report.Details[key] = res
+	r.report.add(signRow(step, res))
+	r.report.add(errorsRow(step, res))
+	exact, err := r.checkExact(ctx, before, res, s)
+	if err != nil {
+		return err
+	}
+	exact.Step = step
+	r.report.add(exact)
+	if cpuErr == nil {
+		cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
+		r.report.Details[key+"_cpu"] = cpu
+		r.report.add(cpu.row(step, "signature"))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package benchsuite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,20 +73,9 @@ func (r *runner) stepEmail(ctx context.Context) error {
 		return err
 	}
 	cpuAfter, cpuErr2 := r.cpuSnapshot(ctx, s)
-	r.report.Details["sign_email"] = res
 	step := "7 signing, email on"
-	r.report.add(signRow(step, res))
-	r.report.add(errorsRow(step, res))
-	exact, err := r.checkExact(ctx, before, res, s)
-	if err != nil {
+	if err := r.reportSigning(ctx, step, "sign_email", before, res, s, cpuBefore, cpuAfter, errors.Join(cpuErr, cpuErr2)); err != nil {
 		return err
-	}
-	exact.Step = step
-	r.report.add(exact)
-	if cpuErr == nil && cpuErr2 == nil {
-		cpu := cpuBetween(cpuBefore, cpuAfter, res.Succeeded)
-		r.report.Details["sign_email_cpu"] = cpu
-		r.report.add(cpu.row(step, "signature"))
 	}
 
 	after, err := r.settledCounts(ctx, r.petitionID)
