@@ -25,14 +25,11 @@ import (
 // way out it stops taking connections, lets requests in flight finish, then
 // commits every queued signature before closing the database.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.MigrateUp(ctx); err != nil {
-		return err
-	}
 	// Releases saved before bodies were rendered on save are rendered once.
 	if n, err := db.RenderReleaseBodies(ctx, app.RenderBody(markdown.New())); err != nil {
 		return err
@@ -138,14 +135,11 @@ func migrate(ctx context.Context, cfg config.Config, action string, stdout io.Wr
 }
 
 func seedDemo(ctx context.Context, cfg config.Config, stdout io.Writer) error {
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.MigrateUp(ctx); err != nil {
-		return err
-	}
 	set, err := db.Seed(ctx, postgres.SeedSet{Campaign: demo.Campaign(), Petition: demo.Petition(), Release: demo.Release()})
 	if err != nil {
 		return err
@@ -178,13 +172,10 @@ func recount(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 }
 
 func listJobs(ctx context.Context, cfg config.Config, stdout io.Writer) error {
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.MigrateUp(ctx); err != nil {
-		return err
-	}
 	return jobs.Report(ctx, db.SQL(), stdout)
 }

@@ -119,6 +119,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 }
 
+// openMigrated is openDB, then every pending migration applied: what the
+// commands that use the schema start with.
+func openMigrated(ctx context.Context, cfg config.Config) (*postgres.DB, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.MigrateUp(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // openDB connects, creating the database first when it is missing, and
 // explains the failures an operator can fix.
 func openDB(ctx context.Context, cfg config.Config) (*postgres.DB, error) {

@@ -51,14 +51,11 @@ func staffCommand(ctx context.Context, cfg config.Config, args []string, getenv 
 		fmt.Fprint(stderr, staffUsage)
 		return errUsage
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.MigrateUp(ctx); err != nil {
-		return err
-	}
 	store := db.Staff()
 	auth, err := staff.NewAuth(store, staff.AuthOptions{})
 	if err != nil {
