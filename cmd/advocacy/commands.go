@@ -159,6 +159,10 @@ func recount(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 	for _, d := range drifts {
 		fmt.Fprintf(stdout, "petition %d: count was %d, rows %d (fixed); %d tally rows fixed\n",
 			d.PetitionID, d.Stored, d.Actual, d.TallyChanges)
+		if d.PendingStored != d.PendingActual || d.ConfirmedStored != d.ConfirmedActual {
+			fmt.Fprintf(stdout, "petition %d: pending was %d, rows %d; confirmed was %d, rows %d (fixed)\n",
+				d.PetitionID, d.PendingStored, d.PendingActual, d.ConfirmedStored, d.ConfirmedActual)
+		}
 	}
 	if err != nil {
 		return err

@@ -63,6 +63,9 @@ type Deps struct {
 	Newsroom *newsroom.Service
 	// Signing signs petitions, for the form and the API alike.
 	Signing *petition.Service
+	// Confirmations confirms signatures from emailed links; nil while
+	// email is off.
+	Confirmations *petition.Confirmations
 	// Staff and Desk serve the staff pages and API under /admin and
 	// /api/v1/admin; without Staff those routes are not registered.
 	Staff     staff.Store
@@ -119,7 +122,8 @@ func New(deps Deps) (*Server, error) {
 	// The form and the API share one signing limit per address.
 	signLimit := kit.NewRateLimiter(deps.Config.SignRatePerMinute)
 	public, err := site.New(k, site.Deps{Campaigns: deps.Campaigns, Petitions: deps.Petitions, Newsroom: deps.Newsroom,
-		Signing: deps.Signing, Donations: deps.Donations, Version: deps.Version, SignLimit: signLimit})
+		Signing: deps.Signing, Donations: deps.Donations, Version: deps.Version, SignLimit: signLimit,
+		Confirmations: deps.Confirmations})
 	if err != nil {
 		return nil, err
 	}

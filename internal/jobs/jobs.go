@@ -35,7 +35,9 @@ type SignatureEmailArgs struct {
 // Kind names the job in the queue.
 func (SignatureEmailArgs) Kind() string { return postgres.SignatureEmailKind }
 
-// signatureEmail sends the email a new signature gets.
+// signatureEmail sends the email a signature gets when it is stored or
+// signed again: its confirmation link while pending, else a thank-you or
+// "you have already signed".
 type signatureEmail struct {
 	river.WorkerDefaults[SignatureEmailArgs]
 	notices *notify.Service
@@ -43,11 +45,7 @@ type signatureEmail struct {
 }
 
 func (w *signatureEmail) Work(ctx context.Context, job *river.Job[SignatureEmailArgs]) error {
-	send := w.notices.ThankSigner
-	if job.Args.Reason == postgres.EmailForRepeat {
-		send = w.notices.AlreadySigned
-	}
-	err := send(ctx, job.Args.SignatureID)
+	err := w.notices.SignatureEmail(ctx, job.Args.SignatureID, job.Args.Reason == postgres.EmailForRepeat)
 	if errors.Is(err, petition.ErrNotFound) {
 		// The signature is gone (erased): there is no one to write to.
 		return river.JobCancel(err)

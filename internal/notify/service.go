@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
+	"time"
+
+	"github.com/advocacy/advocacy/internal/petition"
 )
 
 //go:embed templates
@@ -25,6 +28,8 @@ type Signed struct {
 	Ask            string
 	SignatureCount int64
 	CampaignSlug   string
+	// State is petition.StateCounted or petition.StatePending.
+	State string
 }
 
 // Store reads what emails say.
@@ -39,6 +44,10 @@ type Store interface {
 type Config struct {
 	BaseURL string // links point here
 	OrgName string // who the email is from, in words
+	// Tokens makes the links that confirm pending signatures, valid for
+	// ConfirmTTL.
+	Tokens     *petition.Tokens
+	ConfirmTTL time.Duration
 }
 
 // Service composes and sends the emails.
@@ -66,32 +75,52 @@ func NewService(store Store, mailer Mailer, cfg Config) (*Service, error) {
 // signedData is what the emails about a signature show.
 type signedData struct {
 	Subject, Name, Petition, Ask, Count, Link, Org string
+	// ConfirmLink and ConfirmDays are the confirmation email's.
+	ConfirmLink, ConfirmDays string
 }
 
-// ThankSigner sends a new signer their thank-you email. It is safe to call
-// again for the same signature (a retried job): the signer then gets the
-// email again, never a different one.
-func (s *Service) ThankSigner(ctx context.Context, signatureID int64) error {
-	return s.aboutSignature(ctx, signatureID, "thanks", "Thank you for signing: ")
-}
-
-// AlreadySigned tells the owner of an address that it was used to sign a
-// petition it had already signed (the answer to the signer gave nothing
-// away, so the owner is the one to hear of it).
-func (s *Service) AlreadySigned(ctx context.Context, signatureID int64) error {
-	return s.aboutSignature(ctx, signatureID, "already", "You have already signed: ")
-}
-
-// aboutSignature sends the email whose templates are named template.txt and
-// template.html to the signer of signatureID.
-func (s *Service) aboutSignature(ctx context.Context, signatureID int64, template, subject string) error {
+// SignatureEmail sends the owner of a signature the email it calls for:
+// while the signature is pending, the link that confirms it (for a new
+// signature and for a repeat alike: the owner may have lost the first);
+// once it is counted, a thank-you when it is new, or "you have already
+// signed" for a repeat (the answer to the signer gave nothing away, so the
+// owner is the one to hear of it). The email is chosen by the signature's
+// state when it is sent. It is safe to call again for the same signature
+// (a retried job).
+func (s *Service) SignatureEmail(ctx context.Context, signatureID int64, repeat bool) error {
 	sig, err := s.store.Signed(ctx, signatureID)
 	if err != nil {
 		return fmt.Errorf("email signer %d: %w", signatureID, err)
 	}
+	switch {
+	case sig.State == petition.StatePending:
+		return s.aboutSignature(ctx, sig, "confirm", "Please confirm your signature: ")
+	case repeat:
+		return s.aboutSignature(ctx, sig, "already", "You have already signed: ")
+	default:
+		return s.aboutSignature(ctx, sig, "thanks", "Thank you for signing: ")
+	}
+}
+
+// aboutSignature sends the email whose templates are named template.txt and
+// template.html to the signer of sig.
+func (s *Service) aboutSignature(ctx context.Context, sig Signed, template, subject string) error {
+	signatureID := sig.SignatureID
 	d := signedData{Subject: subject + sig.PetitionTitle, Name: sig.FullName,
 		Petition: sig.PetitionTitle, Ask: sig.Ask, Count: strconv.FormatInt(sig.SignatureCount, 10),
 		Link: s.cfg.BaseURL + "/campaigns/" + url.PathEscape(sig.CampaignSlug), Org: s.cfg.OrgName}
+	if template == "confirm" {
+		// A new token each time: the link's time is when it was sent.
+		if s.cfg.Tokens == nil {
+			return fmt.Errorf("email signer %d: no key for confirmation links", signatureID)
+		}
+		token, err := s.cfg.Tokens.Issue(ctx, signatureID, time.Now())
+		if err != nil {
+			return fmt.Errorf("email signer %d: %w", signatureID, err)
+		}
+		d.ConfirmLink = s.cfg.BaseURL + "/confirm/" + token
+		d.ConfirmDays = strconv.Itoa(max(1, int(s.cfg.ConfirmTTL.Hours()/24)))
+	}
 	e := Email{To: sig.Email, Subject: d.Subject}
 	var text, html bytes.Buffer
 	if err := s.text.ExecuteTemplate(&text, template+".txt", d); err != nil {

@@ -21,6 +21,10 @@ func (p Petition) Normalise() Petition {
 	p.Ask = strings.TrimSpace(p.Ask)
 	p.Target = strings.TrimSpace(p.Target)
 	p.Status = strings.TrimSpace(p.Status)
+	p.Verification = strings.TrimSpace(p.Verification)
+	if p.Verification == "" {
+		p.Verification = VerifyNone
+	}
 	return p
 }
 
@@ -58,6 +62,11 @@ func (p Petition) Validate() error {
 	case StatusOpen, StatusClosed:
 	default:
 		errs.Add("status", "Choose a status: open or closed.")
+	}
+	switch p.Verification {
+	case VerifyNone, VerifyEmail:
+	default:
+		errs.Add("verification", "Choose how signatures are verified: none or email.")
 	}
 	return errs.Err()
 }

@@ -22,6 +22,24 @@ const (
 	StatusClosed = "closed"
 )
 
+// How a petition verifies its signatures (Petition.Verification).
+const (
+	// VerifyNone counts a signature as soon as it is stored.
+	VerifyNone = "none"
+	// VerifyEmail counts a signature once its owner confirms it from the
+	// link in an email; until then it is pending.
+	VerifyEmail = "email"
+)
+
+// Signature states (Signature.State).
+const (
+	// StateCounted: in the count and the tallies.
+	StateCounted = "counted"
+	// StatePending: stored, awaiting its owner's confirmation; in neither
+	// the count nor the tallies.
+	StatePending = "pending"
+)
+
 // Petition belongs to a campaign and gathers signatures towards a goal.
 type Petition struct {
 	ID             int64
@@ -33,9 +51,31 @@ type Petition struct {
 	Goal           int64
 	Status         string
 	ClosesAt       *time.Time
+	// Verification is VerifyNone or VerifyEmail.
+	Verification string
+	// SignatureCount is the public count: counted signatures only.
 	SignatureCount int64
+	// PendingCount is how many signatures await their owner's confirmation.
+	PendingCount int64
+	// ConfirmedCount is how many signatures were counted by confirmation.
+	ConfirmedCount int64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+}
+
+// VerifiesEmail reports whether the petition counts a signature only once
+// its owner has confirmed it.
+func (p Petition) VerifiesEmail() bool { return p.Verification == VerifyEmail }
+
+// ConfirmRate is the share of signers who confirmed, of those asked to:
+// confirmed / (confirmed + pending), between 0 and 1; ok is false when
+// nobody has been asked yet.
+func (p Petition) ConfirmRate() (rate float64, ok bool) {
+	asked := p.ConfirmedCount + p.PendingCount
+	if asked == 0 {
+		return 0, false
+	}
+	return float64(p.ConfirmedCount) / float64(asked), true
 }
 
 // OpenAt reports whether the petition takes signatures at time t.
@@ -76,7 +116,12 @@ type Signature struct {
 	ConsentVersion  string
 	SourceReleaseID *int64
 	SourceCode      string
-	CreatedAt       time.Time
+	// State is StateCounted or StatePending.
+	State string
+	// ConfirmedAt is when its owner confirmed it; nil unless it was counted
+	// by confirmation.
+	ConfirmedAt *time.Time
+	CreatedAt   time.Time
 }
 
 // Consent is a wording supporters agree to when they tick "keep me updated".
@@ -86,11 +131,16 @@ type Consent struct {
 }
 
 // SignResult is what a signer learns after signing: the count that already
-// includes the signature. New is false for a repeat; it is for the server's
-// own use only, since answers must not reveal who has signed.
+// includes the signature, or, when Pending, the count it will join once
+// confirmed. New is false for a repeat; it is for the server's own use only,
+// since answers must not reveal who has signed.
 type SignResult struct {
 	SignatureCount int64
 	New            bool
+	// Pending is true when the petition verifies by email: the signature
+	// (new or repeat alike) counts only once confirmed. It depends on the
+	// petition alone, so a repeat gets the same answer as a new signature.
+	Pending bool
 }
 
 // Store reads petitions and their counts.

@@ -97,11 +97,14 @@ type petitionSnapshot struct {
 	Goal       int64      `json:"goal"`
 	Status     string     `json:"status"`
 	ClosesAt   *time.Time `json:"closes_at"`
+	// Verification is in the log only from its first change on: older
+	// entries have no such field.
+	Verification string `json:"verification,omitempty"`
 }
 
 func snapPetition(p petition.Petition) petitionSnapshot {
 	return petitionSnapshot{ID: p.ID, CampaignID: p.CampaignID, Slug: p.Slug, Title: p.Title, Ask: p.Ask,
-		Target: p.Target, Goal: p.Goal, Status: p.Status, ClosesAt: p.ClosesAt}
+		Target: p.Target, Goal: p.Goal, Status: p.Status, ClosesAt: p.ClosesAt, Verification: p.Verification}
 }
 
 type memberSnapshot struct {

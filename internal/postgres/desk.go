@@ -279,7 +279,7 @@ func (s *DeskStore) CreatePetition(ctx context.Context, actor staff.Actor, p pet
 		return petition.Petition{}, err
 	}
 	row := petitionRow{CampaignID: p.CampaignID, Slug: p.Slug, Title: p.Title, Ask: p.Ask, Target: p.Target,
-		Goal: p.Goal, Status: p.Status, ClosesAt: p.ClosesAt}
+		Goal: p.Goal, Status: p.Status, ClosesAt: p.ClosesAt, Verification: p.Verification}
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return campaignMissing(slugTaken(err, "petition"))
@@ -303,7 +303,8 @@ func lockPetition(tx *gorm.DB, id int64) (petitionRow, error) {
 
 // withCount fills in the petition's count inside tx.
 func withCount(tx *gorm.DB, row *petitionRow) error {
-	return tx.Raw(`SELECT signature_count FROM petition_counts WHERE petition_id = ?`, row.ID).Scan(&row.SignatureCount).Error
+	return tx.Raw(`SELECT signature_count, pending_count, confirmed_count FROM petition_counts WHERE petition_id = ?`, row.ID).
+		Row().Scan(&row.SignatureCount, &row.PendingCount, &row.ConfirmedCount)
 }
 
 // UpdatePetition validates and saves a petition's fields.
@@ -319,8 +320,8 @@ func (s *DeskStore) UpdatePetition(ctx context.Context, actor staff.Actor, p pet
 			return err
 		}
 		err = tx.Raw(`UPDATE petitions SET campaign_id = ?, slug = ?, title = ?, ask = ?, target = ?, goal = ?,
-				status = ?, closes_at = ?, updated_at = now() WHERE id = ? RETURNING *`,
-			p.CampaignID, p.Slug, p.Title, p.Ask, p.Target, p.Goal, p.Status, p.ClosesAt, p.ID).Scan(&after).Error
+				status = ?, closes_at = ?, verification = ?, updated_at = now() WHERE id = ? RETURNING *`,
+			p.CampaignID, p.Slug, p.Title, p.Ask, p.Target, p.Goal, p.Status, p.ClosesAt, p.Verification, p.ID).Scan(&after).Error
 		if err != nil {
 			return campaignMissing(slugTaken(err, "petition"))
 		}

@@ -1,6 +1,10 @@
 package postgres
 
-import "github.com/advocacy/advocacy/internal/petition"
+import (
+	"context"
+
+	"github.com/advocacy/advocacy/internal/petition"
+)
 
 // SetBeforeCommit installs f to run inside every batch transaction after its
 // statements and before COMMIT; an error from f aborts the batch. Call it
@@ -34,12 +38,9 @@ type Pending struct{ req *signRequest }
 // Enqueue queues sig as Sign does, but returns as soon as it is queued.
 func Enqueue(s *Signer, sig petition.Signature) (Pending, bool) {
 	req := &signRequest{sig: sig, done: make(chan signOutcome, 1)}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	if err := s.batches.enqueue(context.Background(), req); err != nil {
 		return Pending{}, false
 	}
-	s.queue <- req
 	return Pending{req: req}, true
 }
 

@@ -80,7 +80,10 @@ type petitionRow struct {
 	Goal           int64
 	Status         string
 	ClosesAt       *time.Time
+	Verification   string `gorm:"default:none"`
 	SignatureCount int64 `gorm:"->"`
+	PendingCount   int64 `gorm:"->"`
+	ConfirmedCount int64 `gorm:"->"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -89,7 +92,8 @@ func (petitionRow) TableName() string { return "petitions" }
 
 func (r petitionRow) domain() petition.Petition {
 	p := petition.Petition{ID: r.ID, CampaignID: r.CampaignID, Slug: r.Slug, Title: r.Title, Ask: r.Ask,
-		Target: r.Target, Goal: r.Goal, Status: r.Status, SignatureCount: r.SignatureCount,
+		Target: r.Target, Goal: r.Goal, Status: r.Status, Verification: r.Verification,
+		SignatureCount: r.SignatureCount, PendingCount: r.PendingCount, ConfirmedCount: r.ConfirmedCount,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.ClosesAt != nil {
 		t := r.ClosesAt.UTC()

@@ -23,13 +23,13 @@ var _ notify.Store = (*NoticeStore)(nil)
 func (s *NoticeStore) Signed(ctx context.Context, signatureID int64) (notify.Signed, error) {
 	var out notify.Signed
 	err := s.db.sql.QueryRowContext(ctx, `
-		SELECT s.id, s.full_name, s.email, p.title, p.ask, pc.signature_count, c.slug
+		SELECT s.id, s.full_name, s.email, p.title, p.ask, pc.signature_count, c.slug, s.state
 		FROM signatures s
 		JOIN petitions p ON p.id = s.petition_id
 		JOIN petition_counts pc ON pc.petition_id = p.id
 		JOIN campaigns c ON c.id = p.campaign_id
 		WHERE s.id = $1`, signatureID).Scan(&out.SignatureID, &out.FullName, &out.Email, &out.PetitionTitle,
-		&out.Ask, &out.SignatureCount, &out.CampaignSlug)
+		&out.Ask, &out.SignatureCount, &out.CampaignSlug, &out.State)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notify.Signed{}, fmt.Errorf("signature %d: %w", signatureID, petition.ErrNotFound)
 	}

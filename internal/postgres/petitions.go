@@ -15,7 +15,7 @@ func (db *DB) Petitions() *PetitionStore { return &PetitionStore{db: db} }
 
 var _ petition.Store = (*PetitionStore)(nil)
 
-const petitionColumns = "petitions.*, petition_counts.signature_count"
+const petitionColumns = "petitions.*, petition_counts.signature_count, petition_counts.pending_count, petition_counts.confirmed_count"
 const petitionJoin = "JOIN petition_counts ON petition_counts.petition_id = petitions.id"
 
 // PetitionByID returns petition.ErrNotFound if no petition has that id.

@@ -11,8 +11,20 @@ import (
 type Drift struct {
 	PetitionID   int64
 	Stored       int64 // the count before the recount
-	Actual       int64 // the number of signature rows
+	Actual       int64 // the number of counted signature rows
 	TallyChanges int64 // tally rows that were wrong, missing or extra
+	// PendingStored and PendingActual are the signatures awaiting
+	// confirmation, as kept beside the count and as in the rows.
+	PendingStored, PendingActual int64
+	// ConfirmedStored and ConfirmedActual are the signatures counted by
+	// confirmation, likewise.
+	ConfirmedStored, ConfirmedActual int64
+}
+
+// Drifted reports whether anything stored disagreed with the rows.
+func (d Drift) Drifted() bool {
+	return d.Stored != d.Actual || d.TallyChanges != 0 || d.PendingStored != d.PendingActual ||
+		d.ConfirmedStored != d.ConfirmedActual
 }
 
 // Recount recomputes every petition's count and tallies from the signature
@@ -30,15 +42,16 @@ func (db *DB) Recount(ctx context.Context) ([]Drift, error) {
 		if err != nil {
 			return drifts, fmt.Errorf("recount petition %d: %w", id, translate(err))
 		}
-		if d.Stored != d.Actual || d.TallyChanges != 0 {
+		if d.Drifted() {
 			drifts = append(drifts, d)
 		}
 	}
 	return drifts, nil
 }
 
-// expectedTalliesSQL is what petition @id's tallies should be, from its rows.
-var expectedTalliesSQL = tallySQL(`(SELECT * FROM signatures WHERE petition_id = @id)`)
+// expectedTalliesSQL is what petition @id's tallies should be, from its
+// counted rows.
+var expectedTalliesSQL = tallySQL(`(SELECT * FROM signatures WHERE petition_id = @id AND state = 'counted')`)
 
 func (db *DB) recountPetition(ctx context.Context, id int64) (Drift, error) {
 	d := Drift{PetitionID: id}
@@ -50,16 +63,18 @@ func (db *DB) recountPetition(ctx context.Context, id int64) (Drift, error) {
 		}
 		// Locking the count row first makes the recount wait for batches in
 		// flight and keeps new ones out until it commits.
-		if err := tx.Raw(`SELECT signature_count FROM petition_counts WHERE petition_id = ? FOR UPDATE`, id).
-			Scan(&d.Stored).Error; err != nil {
+		if err := tx.Raw(`SELECT signature_count, pending_count, confirmed_count FROM petition_counts
+				WHERE petition_id = ? FOR UPDATE`, id).Row().Scan(&d.Stored, &d.PendingStored, &d.ConfirmedStored); err != nil {
 			return err
 		}
-		if err := tx.Raw(`SELECT count(*) FROM signatures WHERE petition_id = ?`, id).Scan(&d.Actual).Error; err != nil {
+		if err := tx.Raw(`SELECT count(*) FILTER (WHERE state = 'counted'), count(*) FILTER (WHERE state = 'pending'),
+				count(*) FILTER (WHERE state = 'counted' AND confirmed_at IS NOT NULL)
+				FROM signatures WHERE petition_id = ?`, id).Row().Scan(&d.Actual, &d.PendingActual, &d.ConfirmedActual); err != nil {
 			return err
 		}
-		if d.Stored != d.Actual {
-			if err := tx.Exec(`UPDATE petition_counts SET signature_count = ?, updated_at = now() WHERE petition_id = ?`,
-				d.Actual, id).Error; err != nil {
+		if d.Stored != d.Actual || d.PendingStored != d.PendingActual || d.ConfirmedStored != d.ConfirmedActual {
+			if err := tx.Exec(`UPDATE petition_counts SET signature_count = ?, pending_count = ?, confirmed_count = ?,
+					updated_at = now() WHERE petition_id = ?`, d.Actual, d.PendingActual, d.ConfirmedActual, id).Error; err != nil {
 				return err
 			}
 		}

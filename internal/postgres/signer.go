@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/advocacy/advocacy/internal/petition"
@@ -22,13 +21,8 @@ import (
 // signature, and many signatures share one fsync. See docs/design.md and
 // docs/performance.md.
 type Signer struct {
-	db       *DB
-	queue    chan *signRequest
-	maxBatch int
-
-	mu     sync.RWMutex // guards closed against sends on a closed queue
-	closed bool
-	wg     sync.WaitGroup
+	db      *DB
+	batches *batcher[*signRequest]
 
 	// emails is whether each new signature gets an email (see
 	// SignerOptions.EnqueueEmails).
@@ -112,12 +106,8 @@ func (db *DB) NewSigner(opts SignerOptions) *Signer {
 	if opts.Workers <= 0 {
 		opts.Workers = 1
 	}
-	s := &Signer{db: db, queue: make(chan *signRequest, opts.MaxBatch*opts.Workers),
-		maxBatch: opts.MaxBatch, emails: opts.EnqueueEmails, observer: opts.Observer}
-	s.wg.Add(opts.Workers)
-	for range opts.Workers {
-		go s.work()
-	}
+	s := &Signer{db: db, emails: opts.EnqueueEmails, observer: opts.Observer}
+	s.batches = newBatcher(opts.MaxBatch, opts.Workers, func(r *signRequest) int64 { return r.sig.PetitionID }, s.commit)
 	return s
 }
 
@@ -128,19 +118,13 @@ func (db *DB) NewSigner(opts SignerOptions) *Signer {
 // when the database cannot be reached or the signer is closed.
 func (s *Signer) Sign(ctx context.Context, sig petition.Signature) (petition.SignResult, error) {
 	req := &signRequest{sig: sig, done: make(chan signOutcome, 1)}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
+	switch err := s.batches.enqueue(ctx, req); {
+	case errors.Is(err, errBatcherClosed):
 		s.outcome(OutcomeError)
 		return petition.SignResult{}, fmt.Errorf("sign petition %d: shutting down: %w", sig.PetitionID, storage.ErrUnavailable)
+	case err != nil:
+		return petition.SignResult{}, fmt.Errorf("sign petition %d: %w", sig.PetitionID, err)
 	}
-	select {
-	case s.queue <- req:
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return petition.SignResult{}, fmt.Errorf("sign petition %d: %w", sig.PetitionID, ctx.Err())
-	}
-	s.mu.RUnlock()
 	// Once queued, the request is committed or refused; wait for which,
 	// even if the caller has gone, so the outcome is never ambiguous.
 	out := <-req.done
@@ -152,69 +136,7 @@ func (s *Signer) Sign(ctx context.Context, sig petition.Signature) (petition.Sig
 
 // Close stops taking signatures, commits every one already queued, and
 // waits for the workers to finish.
-func (s *Signer) Close() {
-	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.queue)
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
-
-func (s *Signer) work() {
-	defer s.wg.Done()
-	batch := make([]*signRequest, 0, s.maxBatch)
-	for first := range s.queue {
-		batch = append(batch[:0], first)
-	drain:
-		for len(batch) < s.maxBatch {
-			select {
-			case req, ok := <-s.queue:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, req)
-			default:
-				break drain
-			}
-		}
-		// One transaction per petition: each then locks exactly one count
-		// row, so two batches can never wait on each other's count rows.
-		for _, group := range byPetition(batch) {
-			s.commit(group)
-		}
-	}
-}
-
-// byPetition splits a batch into one group per petition, keeping each
-// group's requests in arrival order. The common case, a flood on one
-// petition, is a single group.
-func byPetition(batch []*signRequest) [][]*signRequest {
-	first := batch[0].sig.PetitionID
-	same := true
-	for _, req := range batch[1:] {
-		if req.sig.PetitionID != first {
-			same = false
-			break
-		}
-	}
-	if same {
-		return [][]*signRequest{batch}
-	}
-	index := map[int64]int{}
-	var groups [][]*signRequest
-	for _, req := range batch {
-		i, ok := index[req.sig.PetitionID]
-		if !ok {
-			i = len(groups)
-			index[req.sig.PetitionID] = i
-			groups = append(groups, nil)
-		}
-		groups[i] = append(groups[i], req)
-	}
-	return groups
-}
+func (s *Signer) Close() { s.batches.close() }
 
 // commit stores a batch and answers every request in it. A batch that fails
 // for a reason other than an unreachable database is retried one signature at
@@ -308,26 +230,30 @@ WITH input AS (
         n int, petition_id bigint, full_name text, email text, postcode text, country text,
         consent_updates boolean, consent_version text, source_release_id bigint, source_code text)
 ), open AS (
-    SELECT id FROM petitions
+    SELECT id, verification FROM petitions
     WHERE id IN (SELECT petition_id FROM input)
       AND status = 'open' AND (closes_at IS NULL OR closes_at > now())
 ), ins AS (
+    -- On a petition that verifies by email a signature starts pending: it
+    -- joins the count and the tallies only when its owner confirms it.
     INSERT INTO signatures (petition_id, full_name, email, postcode, country,
-                            consent_updates, consent_version, source_release_id, source_code, notice_sent_at)
-    SELECT petition_id, full_name, email, postcode, country,
-           consent_updates, consent_version, source_release_id, source_code,
-           CASE WHEN $2::boolean THEN now() END
-    FROM input WHERE petition_id IN (SELECT id FROM open)
+                            consent_updates, consent_version, source_release_id, source_code, notice_sent_at, state)
+    SELECT i.petition_id, i.full_name, i.email, i.postcode, i.country,
+           i.consent_updates, i.consent_version, i.source_release_id, i.source_code,
+           CASE WHEN $2::boolean THEN now() END,
+           CASE WHEN o.verification = 'email' THEN 'pending' ELSE 'counted' END
+    FROM input i JOIN open o ON o.id = i.petition_id
     -- One order for every batch: two batches inserting the same addresses
     -- wait for each other in turn instead of deadlocking.
-    ORDER BY petition_id, email
+    ORDER BY i.petition_id, i.email
     ON CONFLICT (petition_id, email) DO NOTHING
-    RETURNING id, petition_id, email, created_at, country, source_release_id, source_code
+    RETURNING id, petition_id, email, created_at, country, source_release_id, source_code, state
 ), repeats AS (
     -- A repeat of a signature stored before this statement began gets an
-    -- email too ("you have already signed"), at most one an hour per address
-    -- and petition: concurrent repeats, on any instance, wait on the row and
-    -- then see the time the first one set.
+    -- email too ("you have already signed", or the confirmation link again
+    -- while it is pending), at most one an hour per address and petition:
+    -- concurrent repeats, on any instance, wait on the row and then see the
+    -- time the first one set.
     UPDATE signatures s SET notice_sent_at = now()
     FROM input i
     WHERE $2::boolean AND s.petition_id = i.petition_id AND s.email = i.email
@@ -344,17 +270,20 @@ WITH input AS (
           UNION ALL SELECT id, '` + EmailForRepeat + `' FROM repeats) j
     WHERE $2::boolean
 ), per AS (
-    SELECT o.id AS petition_id, count(ins.petition_id) AS n
+    SELECT o.id AS petition_id,
+           count(ins.petition_id) FILTER (WHERE ins.state = 'counted') AS counted,
+           count(ins.petition_id) FILTER (WHERE ins.state = 'pending') AS pending
     FROM open o LEFT JOIN ins ON ins.petition_id = o.id
     GROUP BY o.id
 ), cnt AS (
-    UPDATE petition_counts c SET signature_count = c.signature_count + per.n, updated_at = now()
+    UPDATE petition_counts c SET signature_count = c.signature_count + per.counted,
+                                 pending_count = c.pending_count + per.pending, updated_at = now()
     FROM per WHERE c.petition_id = per.petition_id
     RETURNING c.petition_id, c.signature_count
-), tal AS (` + addTalliesSQL("ins") + `
+), tal AS (` + addTalliesSQL("(SELECT * FROM ins WHERE state = 'counted')") + `
 )
 SELECT i.n, p.id IS NOT NULL AS found, o.id IS NOT NULL AS open, ins.email IS NOT NULL AS inserted,
-       coalesce(cnt.signature_count, 0) AS signature_count
+       coalesce(cnt.signature_count, 0) AS signature_count, coalesce(o.verification = 'email', false) AS pending
 FROM input i
 LEFT JOIN petitions p ON p.id = i.petition_id
 LEFT JOIN open o ON o.id = i.petition_id
@@ -399,6 +328,7 @@ type batchStatus struct {
 	Open           bool
 	Inserted       bool
 	SignatureCount int64
+	Pending        bool
 }
 
 // runBatch runs batchSQL over database/sql rather than gorm: this is the
@@ -428,7 +358,7 @@ func (s *Signer) runBatch(ctx context.Context, input []byte, size int) ([]batchS
 	statuses := make([]batchStatus, 0, size)
 	for rows.Next() {
 		var st batchStatus
-		if err := rows.Scan(&st.N, &st.Found, &st.Open, &st.Inserted, &st.SignatureCount); err != nil {
+		if err := rows.Scan(&st.N, &st.Found, &st.Open, &st.Inserted, &st.SignatureCount, &st.Pending); err != nil {
 			return nil, err
 		}
 		statuses = append(statuses, st)
@@ -518,6 +448,7 @@ func (s *Signer) tryBatch(batch []*signRequest) ([]signOutcome, error) {
 			outs[i] = signOutcome{result: petition.SignResult{
 				SignatureCount: counts[req.sig.PetitionID],
 				New:            st.Inserted && owner[i] == i,
+				Pending:        st.Pending,
 			}}
 		}
 	}

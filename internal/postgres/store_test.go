@@ -186,7 +186,7 @@ func TestPetitionReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := petition.Petition{ID: p1, CampaignID: c, Slug: slug1, Title: "Petition " + slug1, Ask: "Please act.",
-		Goal: 1000, Status: "open", ClosesAt: &closes, SignatureCount: 42, CreatedAt: got.CreatedAt, UpdatedAt: got.UpdatedAt}
+		Goal: 1000, Status: "open", ClosesAt: &closes, Verification: petition.VerifyNone, SignatureCount: 42, CreatedAt: got.CreatedAt, UpdatedAt: got.UpdatedAt}
 	if got.ClosesAt == nil || !got.ClosesAt.Equal(closes) || got.ClosesAt.Location() != time.UTC {
 		t.Errorf("ClosesAt = %v, want %v in UTC", got.ClosesAt, closes)
 	}

@@ -96,3 +96,34 @@ func (d renderingDesk) UpdateRelease(ctx context.Context, actor Actor, r campaig
 	}
 	return d.Desk.UpdateRelease(ctx, actor, r)
 }
+
+// EmailVerification returns a Desk that refuses to set a petition's
+// verification to email while email is off (emailOn false): its signatures
+// would wait for a confirmation email that is never sent. The refusal is a
+// valid.Errors on "verification".
+func EmailVerification(d Desk, emailOn bool) Desk {
+	if emailOn {
+		return d
+	}
+	return noEmailDesk{Desk: d}
+}
+
+type noEmailDesk struct{ Desk }
+
+// errNoEmail is the refusal of email verification while email is off.
+var errNoEmail = valid.Errors{"verification": "Email verification needs email: " +
+	"the server has no mail server configured (SMTP_URL), so no confirmation could be sent."}
+
+func (d noEmailDesk) CreatePetition(ctx context.Context, actor Actor, p petition.Petition) (petition.Petition, error) {
+	if p.Normalise().VerifiesEmail() {
+		return petition.Petition{}, errNoEmail
+	}
+	return d.Desk.CreatePetition(ctx, actor, p)
+}
+
+func (d noEmailDesk) UpdatePetition(ctx context.Context, actor Actor, p petition.Petition) (petition.Petition, error) {
+	if p.Normalise().VerifiesEmail() {
+		return petition.Petition{}, errNoEmail
+	}
+	return d.Desk.UpdatePetition(ctx, actor, p)
+}

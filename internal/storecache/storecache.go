@@ -257,6 +257,24 @@ func (w signer) Sign(ctx context.Context, sig petition.Signature) (petition.Sign
 	return res, err
 }
 
+// Confirmer returns c writing each committed count through to the count
+// cache, as the signer does, so the thanks page after a confirmation shows
+// the count with it.
+func (s *Stores) Confirmer(c petition.Confirmer) petition.Confirmer { return confirmer{c: c, s: s} }
+
+type confirmer struct {
+	c petition.Confirmer
+	s *Stores
+}
+
+func (w confirmer) Confirm(ctx context.Context, petitionID, signatureID int64) (petition.ConfirmResult, error) {
+	res, err := w.c.Confirm(ctx, petitionID, signatureID)
+	if err == nil {
+		w.s.observe(petitionID, res.SignatureCount, w.s.clockHook())
+	}
+	return res, err
+}
+
 // desk is staff.Desk whose every successful change invalidates the caches.
 type desk struct {
 	staff.Desk

@@ -23,6 +23,9 @@ type petitionJSON struct {
 	Goal           int64        `json:"goal"`
 	Status         string       `json:"status"`
 	ClosesAt       *time.Time   `json:"closes_at"`
+	// Verification is "none" (a signature counts at once) or "email" (it
+	// counts once its owner confirms it).
+	Verification string `json:"verification"`
 }
 
 // campaignRef names the campaign a petition or release belongs to.
@@ -34,7 +37,8 @@ type campaignRef struct {
 // toPetitionJSON shows p, with its campaign when c is given.
 func toPetitionJSON(p petition.Petition, c *campaign.Campaign) petitionJSON {
 	out := petitionJSON{ID: p.ID, Slug: p.Slug, Title: p.Title, Ask: p.Ask, Target: p.Target,
-		SignatureCount: p.SignatureCount, Goal: p.Goal, Status: p.StatusAt(time.Now()), ClosesAt: p.ClosesAt}
+		SignatureCount: p.SignatureCount, Goal: p.Goal, Status: p.StatusAt(time.Now()), ClosesAt: p.ClosesAt,
+		Verification: p.Verification}
 	if c != nil {
 		out.Campaign = &campaignRef{Slug: c.Slug, Title: c.Title}
 	}

@@ -50,6 +50,11 @@ func (a *API) sign(c *gin.Context) {
 		return
 	}
 	// A repeat gets the same answer as a new signature: the API never
-	// reveals who has signed.
+	// reveals who has signed. On a petition that verifies by email the
+	// signature counts once confirmed, so the count does not include it yet.
+	if res.Pending {
+		c.JSON(http.StatusAccepted, gin.H{"status": "pending_confirmation", "signature_count": res.SignatureCount})
+		return
+	}
 	c.JSON(http.StatusCreated, gin.H{"status": "recorded", "signature_count": res.SignatureCount})
 }

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -31,6 +32,9 @@ type dashboardData struct {
 	// donors, when this server keeps donations (DonationsKept).
 	Donations     []releaseDonationRow
 	DonationsKept bool
+	// ConfirmShare is the share of signers asked to confirm who did, as a
+	// percentage; empty while nobody has been asked.
+	ConfirmShare string
 }
 
 // releaseDonationRow is what one release raised in one currency.
@@ -73,6 +77,9 @@ func (d *Desk) dashboardPage(c *gin.Context) {
 	}
 	data := dashboardData{Stats: st, Campaign: camp, Open: st.Petition.OpenAt(now), Progress: st.Petition.Progress(),
 		Notice: kit.Notice(c), ExportPath: petitionPath(id) + "/signatures.csv"}
+	if rate, ok := st.Petition.ConfirmRate(); ok {
+		data.ConfirmShare = fmt.Sprintf("%.0f%%", rate*100)
+	}
 	data.Daily, data.Hourly = dailyChart(st, now), hourlyChart(st)
 	for _, src := range st.PerSource {
 		row := shareRow{Count: src.Count, Share: percent(src.Count, st.Total)}
@@ -143,9 +150,14 @@ func hourlyChart(st petition.Stats) barChart {
 
 // statsJSON is the body of GET /api/v1/admin/petitions/:id/stats.
 type statsJSON struct {
-	Petition        petitionJSON  `json:"petition"`
-	Total           int64         `json:"total"`
-	Today           int64         `json:"today"`
+	Petition petitionJSON `json:"petition"`
+	Total    int64        `json:"total"`
+	Today    int64        `json:"today"`
+	// Pending is how many signatures await their owner's confirmation.
+	Pending int64 `json:"pending"`
+	// ConfirmRate is the share (0 to 1) of signers asked to confirm who
+	// did; null while nobody has been asked.
+	ConfirmRate     *float64      `json:"confirm_rate"`
 	Goal            int64         `json:"goal"`
 	ProgressPercent int           `json:"progress_percent"`
 	PerDay          []dayJSON     `json:"per_day"`
@@ -197,9 +209,13 @@ func (d *Desk) statsAPI(c *gin.Context) {
 		return
 	}
 	out := statsJSON{Petition: toPetitionJSON(st.Petition), Total: st.Total, Today: st.Today,
-		Goal: st.Petition.Goal, ProgressPercent: st.Petition.Progress(),
+		Pending: st.Petition.PendingCount,
+		Goal:    st.Petition.Goal, ProgressPercent: st.Petition.Progress(),
 		PerDay: make([]dayJSON, 0, len(st.PerDay)), PerHour: make([]hourJSON, 0, len(st.PerHour)),
 		PerSource: make([]sourceJSON, 0, len(st.PerSource)), PerCountry: make([]countryJSON, 0, len(st.PerCountry))}
+	if rate, ok := st.Petition.ConfirmRate(); ok {
+		out.ConfirmRate = &rate
+	}
 	for _, day := range st.PerDay {
 		out.PerDay = append(out.PerDay, dayJSON{Date: day.Day.Format("2006-01-02"), Count: day.Count})
 	}

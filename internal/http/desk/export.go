@@ -16,9 +16,11 @@ const exportPageSize = 1000
 
 // signatureCSVHeader names the export's columns. Consent to updates and the
 // version of the wording consented to travel with every row, so the list
-// can be used lawfully.
+// can be used lawfully. state is "counted" or "pending" (awaiting its
+// owner's confirmation); confirmed_at is empty unless the signature was
+// counted by confirmation.
 var signatureCSVHeader = []string{"signature_id", "signed_at", "full_name", "email", "postcode", "country",
-	"consent_updates", "consent_version", "source_release", "source_code"}
+	"consent_updates", "consent_version", "source_release", "source_code", "state", "confirmed_at"}
 
 // exportSignatures serves GET /admin/petitions/:id/signatures.csv and
 // GET /api/v1/admin/petitions/:id/signatures.csv: every signature of the
@@ -36,8 +38,13 @@ func (d *Desk) exportSignatures(c *gin.Context) {
 			if r.ConsentUpdates {
 				consent = "yes"
 			}
+			confirmed := ""
+			if r.ConfirmedAt != nil {
+				confirmed = r.ConfirmedAt.UTC().Format(time.RFC3339)
+			}
 			if err := out.Write(strconv.FormatInt(r.ID, 10), r.CreatedAt.UTC().Format(time.RFC3339), r.FullName, r.Email,
-				r.Postcode, r.Country, consent, r.ConsentVersion, r.SourceReleaseSlug, r.SourceCode); err != nil {
+				r.Postcode, r.Country, consent, r.ConsentVersion, r.SourceReleaseSlug, r.SourceCode,
+				r.State, confirmed); err != nil {
 				return err
 			}
 		}

@@ -38,6 +38,7 @@ func petitionFromForm(c *gin.Context, base petition.Petition) (petition.Petition
 	errs := valid.Errors{}
 	p.CampaignID, _ = strconv.ParseInt(c.PostForm("campaign_id"), 10, 64)
 	p.Slug, p.Title, p.Ask, p.Target = c.PostForm("slug"), c.PostForm("title"), c.PostForm("ask"), c.PostForm("target")
+	p.Verification = c.PostForm("verification")
 	goal := strings.TrimSpace(c.PostForm("goal"))
 	if n, err := strconv.ParseInt(goal, 10, 64); err == nil {
 		p.Goal = n
@@ -224,15 +225,19 @@ type petitionJSON struct {
 	Goal           int64      `json:"goal"`
 	Status         string     `json:"status"`
 	ClosesAt       *time.Time `json:"closes_at"`
+	Verification   string     `json:"verification"`
 	SignatureCount int64      `json:"signature_count"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	// PendingCount is how many signatures await their owner's confirmation.
+	PendingCount int64     `json:"pending_count"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 func toPetitionJSON(p petition.Petition) petitionJSON {
 	return petitionJSON{ID: p.ID, CampaignID: p.CampaignID, Slug: p.Slug, Title: p.Title, Ask: p.Ask,
 		Target: p.Target, Goal: p.Goal, Status: p.StatusAt(time.Now()), ClosesAt: p.ClosesAt,
-		SignatureCount: p.SignatureCount, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Verification: p.Verification, SignatureCount: p.SignatureCount, PendingCount: p.PendingCount,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 // petitionPatch is the body of POST and PATCH /api/v1/admin/petitions. A
@@ -247,6 +252,8 @@ type petitionPatch struct {
 	Goal       *int64                  `json:"goal"`
 	Status     *string                 `json:"status"`
 	ClosesAt   kit.Optional[time.Time] `json:"closes_at"`
+	// Verification is "none" or "email" (which needs email configured).
+	Verification *string `json:"verification"`
 }
 
 func (p petitionPatch) apply(pt *petition.Petition) {
@@ -256,6 +263,7 @@ func (p petitionPatch) apply(pt *petition.Petition) {
 	kit.SetIf(&pt.Ask, p.Ask)
 	kit.SetIf(&pt.Target, p.Target)
 	kit.SetIf(&pt.Goal, p.Goal)
+	kit.SetIf(&pt.Verification, p.Verification)
 	if p.ClosesAt.Set {
 		pt.ClosesAt = p.ClosesAt.Value
 	}

@@ -35,6 +35,7 @@ const (
 	CodeDonationsDisabled = "donations_disabled"
 	CodeForbidden         = "forbidden"
 	CodeUnauthorized      = "unauthorized"
+	CodeExpired           = "expired"
 )
 
 // apiErr is an error the handlers raise themselves with a status and code.
@@ -77,6 +78,12 @@ func Classify(err error) (status int, detail ErrorDetail) {
 	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, petition.ErrNotFound), errors.Is(err, staff.ErrNotFound),
 		errors.Is(err, donation.ErrNotFound):
 		return http.StatusNotFound, ErrorDetail{Code: CodeNotFound, Message: "Not found."}
+	case errors.Is(err, petition.ErrBadToken):
+		return http.StatusNotFound, ErrorDetail{Code: CodeNotFound,
+			Message: "This confirmation link is not one we sent, or part of it is missing."}
+	case errors.Is(err, petition.ErrTokenExpired):
+		return http.StatusGone, ErrorDetail{Code: CodeExpired,
+			Message: "This confirmation link has expired. Please sign again to get a new one."}
 	case errors.Is(err, petition.ErrClosed):
 		return http.StatusConflict, ErrorDetail{Code: CodePetitionClosed,
 			Message: "This petition is closed and no longer takes signatures."}

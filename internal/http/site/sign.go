@@ -76,6 +76,9 @@ type thanksPageData struct {
 	ShareText        string
 	DonationsEnabled bool
 	Donate           *donateView // the donation ask; nil when donations are off
+	// CheckInbox is true after signing a petition that verifies by email:
+	// the signature counts once confirmed from the emailed link.
+	CheckInbox bool
 }
 
 // GET /releases/:slug/thanks
@@ -89,6 +92,9 @@ func (s *Site) thanksPage(c *gin.Context) {
 		Donate:    s.donateForm(s.CSRFToken(c), v, donateInput{}, nil),
 		ShareURL:  s.Config.BaseURL + "/releases/" + url.PathEscape(v.Release.Slug),
 		ShareText: v.Release.Title}
+	// A confirmation comes back here with confirmed=1; a signature on a
+	// petition that verifies by email arrives without it, still pending.
+	d.CheckInbox = v.Petition != nil && v.Petition.VerifiesEmail() && c.Query("confirmed") == ""
 	if v.Petition != nil {
 		d.ShareText = "I signed: " + v.Petition.Title
 	}

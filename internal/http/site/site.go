@@ -29,6 +29,9 @@ type Deps struct {
 	Version func() uint64
 	// SignLimit is the per-address signing limit, shared with the API.
 	SignLimit *kit.RateLimiter
+	// Confirmations confirms signatures from emailed links; nil without
+	// email, when /confirm is not served.
+	Confirmations *petition.Confirmations
 }
 
 // Site serves the public pages.
@@ -78,6 +81,10 @@ func (s *Site) Routes(r gin.IRouter) {
 	r.POST("/releases/:slug/sign", s.LimitBody(kit.MaxBodyBytes), s.signForm)
 	r.GET("/releases/:slug/thanks", s.thanksPage)
 	r.GET("/campaigns/:slug", s.campaignPage)
+	if s.Confirmations != nil {
+		r.GET("/confirm/:token", s.confirmPage)
+		r.POST("/confirm/:token", s.LimitBody(kit.MaxBodyBytes), s.confirmForm)
+	}
 
 	// Without a gateway (no STRIPE_SECRET_KEY) these answer 503
 	// donations_disabled.
