@@ -121,7 +121,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		Newsroom: newsroom.New(campaigns, petitions, stores.Version, md.Render),
 		Signing:  petition.NewService(petitions, stores.Signer(), campaigns),
 		// Links already sent stay good while email is off.
-		Confirmations: petition.NewConfirmations(tokens, cfg.ConfirmTTL, petitions, db.Confirmations(),
+		Confirmations: petition.NewConfirmations(tokens, confirmTTL(cfg), petitions, db.Confirmations(),
 			stores.Confirmer(a.confirmer)),
 		Staff:    db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
 		Donations: donation.NewService(db.Donations(), donation.ServiceConfig{
@@ -175,12 +175,21 @@ func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, mailer n
 		mailer = sender
 	}
 	notices, err := notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: cfg.BaseURL, OrgName: cfg.OrgName,
-		Tokens: tokens, ConfirmTTL: cfg.ConfirmTTL})
+		Tokens: tokens, ConfirmTTL: confirmTTL(cfg)})
 	if err != nil {
 		return nil, err
 	}
 	return jobs.Start(context.Background(), jobs.Config{DatabaseURL: db.URL(), Notices: notices, Logger: logger,
 		Emailed: emailed})
+}
+
+// confirmTTL is how long confirmation links last: CONFIRM_TTL, or the
+// default when a configuration built in code leaves it unset.
+func confirmTTL(cfg config.Config) time.Duration {
+	if cfg.ConfirmTTL <= 0 {
+		return config.DefaultConfirmTTL
+	}
+	return cfg.ConfirmTTL
 }
 
 // ConfirmKey names the server key that signs confirmation links.

@@ -39,11 +39,14 @@ func (s *Site) confirmPage(c *gin.Context) {
 func (s *Site) confirmForm(c *gin.Context) {
 	token := c.Param("token")
 	conf, err := s.Confirmations.Confirm(c.Request.Context(), token)
-	if err != nil || conf.ReleaseSlug == "" {
+	switch {
+	case err != nil, conf.AlreadyConfirmed: // pressed again: "already confirmed"
 		s.renderConfirmation(c, token, conf, err)
-		return
+	case conf.ReleaseSlug == "": // no published release to thank them on
+		c.Redirect(http.StatusSeeOther, confirmBack(conf.Confirmable))
+	default:
+		c.Redirect(http.StatusSeeOther, "/releases/"+url.PathEscape(conf.ReleaseSlug)+"/thanks?confirmed=1")
 	}
-	c.Redirect(http.StatusSeeOther, "/releases/"+url.PathEscape(conf.ReleaseSlug)+"/thanks?confirmed=1")
 }
 
 // renderConfirmation answers a confirmation link: the button while the
@@ -51,6 +54,10 @@ func (s *Site) confirmForm(c *gin.Context) {
 // a link we did not make and a 410 with a way to sign again for an expired
 // one.
 func (s *Site) renderConfirmation(c *gin.Context, token string, conf petition.Confirmation, err error) {
+	if err != nil && kit.WantsJSON(c) {
+		s.APIError(c, err)
+		return
+	}
 	d := confirmPageData{Petition: conf.Petition, Token: token, Back: confirmBack(conf.Confirmable)}
 	status, title := http.StatusOK, "Confirm your signature"
 	switch {

@@ -246,12 +246,12 @@ func Exec(t testing.TB, db *postgres.DB, query string, args ...any) {
 	}
 }
 
-// Stored returns the number of signature rows and the stored count of a
-// petition.
+// Stored returns the number of counted signature rows (pending ones await
+// confirmation and are not counted) and the stored count of a petition.
 func Stored(t testing.TB, db *postgres.DB, petitionID int64) (rows, count int64) {
 	t.Helper()
 	err := db.SQL().QueryRowContext(context.Background(), `
-		SELECT (SELECT count(*) FROM signatures WHERE petition_id = $1),
+		SELECT (SELECT count(*) FROM signatures WHERE petition_id = $1 AND state = 'counted'),
 		       (SELECT signature_count FROM petition_counts WHERE petition_id = $1)`, petitionID).Scan(&rows, &count)
 	if err != nil {
 		t.Fatal(err)
