@@ -51,6 +51,7 @@ FUZZ_TARGETS := \
 	./internal/http/kit:FuzzRejectUnreadable \
 	./internal/markdown:FuzzRender \
 	./internal/petition:FuzzSignInputValidate \
+	./internal/petition:FuzzParseToken \
 	./internal/donation:FuzzDonateInputValidate \
 	./internal/stripe:FuzzVerifyEvent \
 	./internal/http:FuzzPublicEdge
