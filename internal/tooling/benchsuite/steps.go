@@ -54,7 +54,7 @@ func (r *runner) stepPgbench(ctx context.Context) error {
 	return nil
 }
 
-// countState is a petition's stored count and its rows, read together.
+// countState is a petition's stored count and its counted rows, read together.
 type countState struct {
 	Count    int64 `json:"count"`
 	Rows     int64 `json:"rows"`
@@ -66,7 +66,7 @@ func (r *runner) readCounts(ctx context.Context, petitionID int64) (countState, 
 	err := r.conn.QueryRow(ctx, `
 		SELECT (SELECT signature_count FROM petition_counts WHERE petition_id = $1),
 		       count(*), count(DISTINCT email)
-		FROM signatures WHERE petition_id = $1`, petitionID).Scan(&s.Count, &s.Rows, &s.Distinct)
+		FROM signatures WHERE petition_id = $1 AND state = 'counted'`, petitionID).Scan(&s.Count, &s.Rows, &s.Distinct)
 	return s, err
 }
 

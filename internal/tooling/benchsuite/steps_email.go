@@ -51,10 +51,7 @@ func (r *runner) emailJobsSince(ctx context.Context, since time.Time) (emailJobs
 // whose workers send to the SMTP server at EmailSMTPURL (Mailpit), then the
 // backlog draining. Exact means one queued email per new signature.
 func (r *runner) stepEmail(ctx context.Context) error {
-	env := r.env
-	env.extra = append(append([]string{}, env.extra...),
-		"SMTP_URL="+r.opts.EmailSMTPURL, "MAIL_FROM=bench@localhost", "ORG_NAME=advocacy benchmark")
-	s, err := startServer(ctx, "email", env)
+	s, err := startServer(ctx, "email", r.emailEnv())
 	if err != nil {
 		return err
 	}

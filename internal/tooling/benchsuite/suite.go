@@ -34,10 +34,11 @@ const (
 	StepScale   = "scale"   // 4: reading a count at 10 and at N signatures
 	StepExport  = "export"  // 5: the signatures CSV against psql \copy
 	StepEmail   = "email"   // 7: signing with email on, and the email backlog draining
+	StepVerify  = "verify"  // 8: signing a petition that verifies by email; 9: confirming
 )
 
 // AllSteps lists every step in running order.
-var AllSteps = []string{StepPgbench, StepSign, StepTwo, StepPage, StepScale, StepExport, StepEmail}
+var AllSteps = []string{StepPgbench, StepSign, StepTwo, StepPage, StepScale, StepExport, StepEmail, StepVerify}
 
 // DefaultServerURL is the PostgreSQL server used when neither
 // BENCH_DATABASE_URL nor DATABASE_URL is set.
@@ -192,6 +193,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		{StepScale, r.stepScale},
 		{StepExport, r.stepExport},
 		{StepEmail, r.stepEmail},
+		{StepVerify, r.stepVerify},
 	}
 	for _, s := range steps {
 		if !slices.Contains(r.opts.Steps, s.name) {

@@ -30,6 +30,10 @@ const (
 	ModePage = "page"
 	// ModeGet gets Path.
 	ModeGet = "get"
+	// ModePost posts an empty form to each of Paths once, in order, shared
+	// by the workers (confirmation links, say); the run ends when every
+	// path has been posted.
+	ModePost = "post"
 )
 
 // Config describes one load run.
@@ -46,6 +50,12 @@ type Config struct {
 	Slug string
 	// Path is the path fetched in ModeGet.
 	Path string
+	// Paths are the paths posted in ModePost.
+	Paths []string
+	// WantStatus is the answer that counts as success: by default 201 for
+	// signing, 303 for ModePost and 200 otherwise (202 when signing a
+	// petition that verifies by email).
+	WantStatus int
 	// Workers is the number of requests in flight at once (default 1).
 	Workers int
 	// Duration bounds the run in time (required).
@@ -71,7 +81,7 @@ type Result struct {
 	Workers  int      `json:"workers"`
 	Seconds  float64  `json:"seconds"`
 	Requests int64    `json:"requests"`
-	// Succeeded counts answers with the expected status (201 for signing, 200 otherwise).
+	// Succeeded counts answers with the expected status (Config.WantStatus).
 	Succeeded int64 `json:"succeeded"`
 	// Errors counts every other outcome by status ("503") or by kind ("transport", "timeout").
 	Errors        map[string]int64 `json:"errors"`
@@ -150,8 +160,25 @@ func (c *Config) validate() error {
 		if !strings.HasPrefix(c.Path, "/") {
 			return errors.New("get mode needs a path starting with /")
 		}
+	case ModePost:
+		if len(c.Paths) == 0 {
+			return errors.New("post mode needs paths")
+		}
+		if c.MaxRequests <= 0 || c.MaxRequests > int64(len(c.Paths)) {
+			c.MaxRequests = int64(len(c.Paths))
+		}
 	default:
-		return fmt.Errorf("unknown mode %q (want %s, %s or %s)", c.Mode, ModeSign, ModePage, ModeGet)
+		return fmt.Errorf("unknown mode %q (want %s, %s, %s or %s)", c.Mode, ModeSign, ModePage, ModeGet, ModePost)
+	}
+	if c.WantStatus == 0 {
+		switch c.Mode {
+		case ModeSign:
+			c.WantStatus = http.StatusCreated
+		case ModePost:
+			c.WantStatus = http.StatusSeeOther
+		default:
+			c.WantStatus = http.StatusOK
+		}
 	}
 	if c.Duration <= 0 {
 		return errors.New("a duration is required: every run is bounded in time")
@@ -282,12 +309,16 @@ const ackedKept = 4096
 
 func (w *worker) run(ctx context.Context) {
 	for ctx.Err() == nil {
-		if n := w.sent.Add(1); w.cfg.MaxRequests > 0 && n > w.cfg.MaxRequests {
+		n := w.sent.Add(1)
+		if w.cfg.MaxRequests > 0 && n > w.cfg.MaxRequests {
 			return
 		}
-		if w.cfg.Mode == ModeSign {
+		switch w.cfg.Mode {
+		case ModeSign:
 			w.sign(ctx)
-		} else {
+		case ModePost:
+			_, _, _ = w.do(ctx, http.MethodPost, w.cfg.Paths[n-1], []byte{})
+		default:
 			w.get(ctx)
 		}
 	}
@@ -341,7 +372,7 @@ func (w *worker) sign(ctx context.Context) {
 	path := "/api/v1/petitions/" + strconv.FormatInt(w.cfg.PetitionID, 10) + "/signatures"
 	status, body, err := w.do(ctx, http.MethodPost, path, b)
 	switch {
-	case err == nil && status == http.StatusCreated:
+	case err == nil && status == w.cfg.WantStatus:
 		if !repeat {
 			w.newAcked++
 			if len(w.acked) < ackedKept {
@@ -393,7 +424,10 @@ func (w *worker) do(ctx context.Context, method, path string, body []byte) (int,
 		w.errors["request"]++
 		return 0, nil, err
 	}
-	if body != nil {
+	switch {
+	case w.cfg.Mode == ModePost:
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case body != nil:
 		req.Header.Set("Content-Type", "application/json")
 	}
 	start := time.Now()
@@ -419,11 +453,7 @@ func (w *worker) do(ctx context.Context, method, path string, body []byte) (int,
 		return 0, nil, err
 	}
 	w.bytes += int64(len(w.resp))
-	want := http.StatusOK
-	if method == http.MethodPost {
-		want = http.StatusCreated
-	}
-	if resp.StatusCode == want {
+	if resp.StatusCode == w.cfg.WantStatus {
 		w.succeeded++
 	} else {
 		w.errors[strconv.Itoa(resp.StatusCode)]++
