@@ -123,7 +123,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		// Links already sent stay good while email is off.
 		Confirmations: petition.NewConfirmations(tokens, confirmTTL(cfg), petitions, db.Confirmations(),
 			stores.Confirmer(a.confirmer)),
-		Staff:    db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
+		Staff: db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
 		Donations: donation.NewService(db.Donations(), donation.ServiceConfig{
 			Gateway: gateway, Verifier: verifier, BaseURL: cfg.BaseURL, Logger: logger}),
 	})

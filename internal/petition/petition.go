@@ -42,15 +42,15 @@ const (
 
 // Petition belongs to a campaign and gathers signatures towards a goal.
 type Petition struct {
-	ID             int64
-	CampaignID     int64
-	Slug           string
-	Title          string
-	Ask            string
-	Target         string
-	Goal           int64
-	Status         string
-	ClosesAt       *time.Time
+	ID         int64
+	CampaignID int64
+	Slug       string
+	Title      string
+	Ask        string
+	Target     string
+	Goal       int64
+	Status     string
+	ClosesAt   *time.Time
 	// Verification is VerifyNone or VerifyEmail.
 	Verification string
 	// SignatureCount is the public count: counted signatures only.

@@ -81,9 +81,9 @@ type petitionRow struct {
 	Status         string
 	ClosesAt       *time.Time
 	Verification   string `gorm:"default:none"`
-	SignatureCount int64 `gorm:"->"`
-	PendingCount   int64 `gorm:"->"`
-	ConfirmedCount int64 `gorm:"->"`
+	SignatureCount int64  `gorm:"->"`
+	PendingCount   int64  `gorm:"->"`
+	ConfirmedCount int64  `gorm:"->"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
