@@ -203,3 +203,31 @@ func TestClientChecksTheContract(t *testing.T) {
 		t.Errorf("an unknown route answered 404 in the error shape: %d, %v", res.Status, err)
 	}
 }
+
+// BenchmarkContractCheck measures what checking one exchange adds to a
+// test's request: a petition read, a signature (answer and request), and
+// an error.
+func BenchmarkContractCheck(b *testing.B) {
+	ct, err := apptest.APIContract()
+	if err != nil {
+		b.Fatal(err)
+	}
+	t := &testing.T{}
+	sign := `{"full_name":"Ada Lovelace","email":"ada@example.org","country":"GB","consent_updates":true}`
+	for _, bc := range []struct {
+		name string
+		ex   apptest.Exchange
+	}{
+		{"petition", exchange(t, "GET", "/api/v1/petitions/1", "", 200, jsonType, petition+"}")},
+		{"sign", exchange(t, "POST", "/api/v1/petitions/1/signatures", sign, 201, jsonType, `{"status":"recorded","signature_count":4}`)},
+		{"not_found", exchange(t, "GET", "/api/v1/petitions/1", "", 404, jsonType, notFound)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := ct.Check(context.Background(), bc.ex); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
