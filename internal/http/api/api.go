@@ -39,4 +39,5 @@ func (a *API) Routes(r gin.IRouter) {
 	r.GET("/releases/:slug", a.release)
 	r.GET("/petitions/:id", a.petition)
 	r.POST("/petitions/:id/signatures", a.sign)
+	r.GET("/openapi.json", a.openAPI)
 }

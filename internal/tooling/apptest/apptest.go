@@ -29,6 +29,8 @@ type Server struct {
 	App    *app.App
 	// Logs holds what the server logged.
 	Logs *Buffer
+	// Contract is the OpenAPI document its clients check /api/v1 against.
+	Contract *Contract
 }
 
 // Options change the server a test starts.
@@ -67,6 +69,10 @@ func Start(t testing.TB, db *postgres.DB, opts Options) *Server {
 	if opts.JSONLogs {
 		handler = slog.NewJSONHandler(logs, nil)
 	}
+	contract, err := APIContract()
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, err := app.New(cfg, slog.New(handler), db, opts.App)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +83,7 @@ func Start(t testing.TB, db *postgres.DB, opts Options) *Server {
 		ts.Close()
 		a.Close()
 	})
-	return &Server{URL: "http://" + addr, Config: cfg, DB: db, App: a, Logs: logs}
+	return &Server{URL: "http://" + addr, Config: cfg, DB: db, App: a, Logs: logs, Contract: contract}
 }
 
 // Buffer is a bytes.Buffer safe for the server's goroutines to write to

@@ -22,11 +22,16 @@ import (
 
 // Client talks to a Server as a browser or script would: it keeps cookies
 // and never follows redirects, so tests see each answer.
+//
+// Every request it sends under /api/v1 (but the OpenAPI document itself),
+// and the answer to it, is checked against the OpenAPI document: an answer
+// the document does not describe fails the test (see Contract.Check).
 type Client struct {
-	t      testing.TB
-	base   string
-	http   *http.Client
-	bearer string
+	t        testing.TB
+	base     string
+	http     *http.Client
+	bearer   string
+	contract *Contract
 }
 
 // Client returns a new client with an empty cookie jar.
@@ -41,7 +46,7 @@ func (s *Server) Client(t testing.TB) *Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	t.Cleanup(c.CloseIdleConnections)
-	return &Client{t: t, base: s.URL, http: c}
+	return &Client{t: t, base: s.URL, http: c, contract: s.Contract}
 }
 
 // Response is a finished request: status, headers and the whole body.
@@ -93,7 +98,8 @@ func (c *Client) SetCookie(path string, ck *http.Cookie) {
 	c.http.Jar.SetCookies(u, []*http.Cookie{ck})
 }
 
-// Do sends a request; header holds name, value pairs.
+// Do sends a request; header holds name, value pairs. An exchange under
+// /api/v1 that the OpenAPI document does not describe fails the test.
 func (c *Client) Do(method, path string, body io.Reader, header ...string) Response {
 	c.t.Helper()
 	res, err := c.Try(method, path, body, header...)
@@ -103,9 +109,11 @@ func (c *Client) Do(method, path string, body io.Reader, header ...string) Respo
 	return res
 }
 
-// Try is Do for other goroutines than the test's: it returns the error.
+// Try is Do for other goroutines than the test's: it returns the error,
+// and an answer the OpenAPI document does not describe is an error too
+// (returned with the answer).
 func (c *Client) Try(method, path string, body io.Reader, header ...string) (Response, error) {
-	res, err := c.Open(method, path, body, header...)
+	res, sent, err := c.send(method, path, body, header...)
 	if err != nil {
 		return Response{}, err
 	}
@@ -114,15 +122,33 @@ func (c *Client) Try(method, path string, body io.Reader, header ...string) (Res
 	if err != nil {
 		return Response{}, fmt.Errorf("%s %s: read body: %w", method, path, err)
 	}
-	return Response{Status: res.StatusCode, Header: res.Header, Body: string(b)}, nil
+	out := Response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+	return out, c.checkContract(res, sent, b, false)
 }
 
 // Open sends a request and returns the answer with its body unread, for a
-// test that reads the body as it streams; the caller closes the body.
+// test that reads the body as it streams; the caller closes the body. Its
+// status, headers and content type are checked against the OpenAPI
+// document (not its body): when they do not match, Open closes the body
+// and returns the error.
 func (c *Client) Open(method, path string, body io.Reader, header ...string) (*http.Response, error) {
-	req, err := http.NewRequest(method, c.base+path, body)
+	res, sent, err := c.send(method, path, body, header...)
 	if err != nil {
 		return nil, err
+	}
+	if err := c.checkContract(res, sent, nil, true); err != nil {
+		res.Body.Close()
+		return nil, err
+	}
+	return res, nil
+}
+
+// send sends a request; the body it returns keeps a copy of what was sent
+// (nil without a body).
+func (c *Client) send(method, path string, body io.Reader, header ...string) (*http.Response, *capturedBody, error) {
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		return nil, nil, err
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
@@ -130,11 +156,35 @@ func (c *Client) Open(method, path string, body io.Reader, header ...string) (*h
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	var sent *capturedBody
+	if req.Body != nil && req.Body != http.NoBody {
+		// The length and GetBody that NewRequest took from body stay as
+		// they were, so the request goes out exactly as before.
+		sent = &capturedBody{r: req.Body, length: req.ContentLength}
+		req.Body = sent
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	return res, nil
+	return res, sent, nil
+}
+
+// checkContract returns an error for an exchange under /api/v1 that the
+// OpenAPI document does not describe.
+func (c *Client) checkContract(res *http.Response, sent *capturedBody, body []byte, unread bool) error {
+	if c.contract == nil || !strings.HasPrefix(res.Request.URL.Path, APIPrefix) {
+		return nil
+	}
+	ex := Exchange{Method: res.Request.Method, URL: res.Request.URL, RequestHeader: res.Request.Header,
+		RequestBodyKnown: true, Status: res.StatusCode, Header: res.Header, Body: body, BodyUnread: unread}
+	if sent != nil {
+		ex.RequestBody, ex.RequestBodyKnown = sent.sent()
+	}
+	if err := c.contract.Check(context.Background(), ex); err != nil {
+		return fmt.Errorf("OpenAPI contract: %w", err)
+	}
+	return nil
 }
 
 // Get sends a GET.
