@@ -15,7 +15,7 @@ import (
 const (
 	jsonType = "application/json; charset=utf-8"
 	petition = `{"id":1,"slug":"ratify","title":"Ratify","ask":"Ratify the convention.","target":"UK Government",` +
-		`"campaign":{"slug":"trafficking","title":"Trafficking"},"signature_count":3,"goal":1000,"status":"open","closes_at":null`
+		`"campaign":{"slug":"trafficking","title":"Trafficking"},"signature_count":3,"goal":1000,"status":"open","closes_at":null,"verification":"none"`
 	notFound = `{"error":{"code":"not_found","message":"Not found."}}`
 )
 
@@ -40,8 +40,7 @@ func exchange(t *testing.T, method, target string, reqBody string, status int, c
 
 // TestContractBites checks that the contract refuses what the document
 // does not describe, naming the route, the status and what is wrong, and
-// accepts what it does, including the shapes that email verification of
-// signatures will bring.
+// accepts what it does, including the shapes of email verification.
 func TestContractBites(t *testing.T) {
 	t.Parallel()
 	ct, err := apptest.APIContract()
@@ -116,16 +115,17 @@ func TestContractBites(t *testing.T) {
 		{"a 201 that says pending", exchange(t, "POST", "/api/v1/petitions/1/signatures", sign, 201, jsonType,
 			`{"status":"pending_confirmation","signature_count":4}`),
 			[]string{"answered 201", "/status"}},
-		{"a petition with verification", exchange(t, "GET", "/api/v1/petitions/1", "", 200, jsonType, petition+`,"verification":"email"}`), nil},
-		{"a petition with an unknown verification", exchange(t, "GET", "/api/v1/petitions/1", "", 200, jsonType, petition+`,"verification":"sms"}`),
+		{"a petition with verification", exchange(t, "GET", "/api/v1/petitions/1", "", 200, jsonType, strings.Replace(petition, `"none"`, `"email"`, 1)+`}`), nil},
+		{"a petition with an unknown verification", exchange(t, "GET", "/api/v1/petitions/1", "", 200, jsonType, strings.Replace(petition, `"none"`, `"sms"`, 1)+`}`),
 			[]string{"answered 200", "/verification"}},
-		{"stats as today", exchange(t, "GET", "/api/v1/admin/petitions/1/stats", "", 200, jsonType, fmt.Sprintf(stats, "", "")), nil},
+		{"stats without the verification figures", exchange(t, "GET", "/api/v1/admin/petitions/1/stats", "", 200, jsonType,
+			fmt.Sprintf(stats, "", "")), []string{"/petition/verification"}},
 		{"stats with verification", exchange(t, "GET", "/api/v1/admin/petitions/1/stats", "", 200, jsonType,
 			fmt.Sprintf(stats, `,"verification":"email","pending_count":3`, `,"pending":3,"confirm_rate":0.4`)), nil},
 		{"stats without verification", exchange(t, "GET", "/api/v1/admin/petitions/1/stats", "", 200, jsonType,
 			fmt.Sprintf(stats, `,"verification":"none","pending_count":0`, `,"pending":0,"confirm_rate":null`)), nil},
 		{"a confirm rate over 1", exchange(t, "GET", "/api/v1/admin/petitions/1/stats", "", 200, jsonType,
-			fmt.Sprintf(stats, "", `,"pending":0,"confirm_rate":1.5`)),
+			fmt.Sprintf(stats, `,"verification":"email","pending_count":3`, `,"pending":0,"confirm_rate":1.5`)),
 			[]string{"GET /api/v1/admin/petitions/{id}/stats", "/confirm_rate"}},
 		{"a release without a petition", exchange(t, "GET", "/api/v1/releases", "", 200, jsonType,
 			`{"releases":[{"slug":"r","title":"R","summary":"S","published_at":"2026-01-01T00:00:00Z",`+
