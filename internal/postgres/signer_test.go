@@ -67,7 +67,7 @@ type tallyKey struct{ dimension, key string }
 func expectedTallies(t testing.TB, db *postgres.DB, p int64) (map[tallyKey]int64, int64) {
 	t.Helper()
 	rows, err := db.SQL().QueryContext(context.Background(),
-		`SELECT created_at, country, source_release_id, source_code FROM signatures WHERE petition_id = $1`, p)
+		`SELECT created_at, country, source_release_id, source_code FROM signatures WHERE petition_id = $1 AND state = 'counted'`, p)
 	if err != nil {
 		t.Fatal(err)
 	}
