@@ -6,9 +6,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +27,7 @@ import (
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/storage"
 	"github.com/advocacy/advocacy/internal/storecache"
 	"github.com/advocacy/advocacy/internal/stripe"
 )
@@ -106,6 +109,12 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	if err != nil {
 		return fail(err)
 	}
+	// Every instance shares the key, so a form one instance served can be
+	// posted to another.
+	embedKey, err := loadServerKey(db, "embed_form", logger)
+	if err != nil {
+		return fail(err)
+	}
 	campaigns := stores.Campaigns()
 	petitions := stores.Petitions()
 	srv, err := httpserver.New(httpserver.Deps{
@@ -116,6 +125,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		Staff:    db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
 		Donations: donation.NewService(db.Donations(), donation.ServiceConfig{
 			Gateway: gateway, Verifier: verifier, BaseURL: cfg.BaseURL, Logger: logger}),
+		EmbedKey: embedKey.get,
 	})
 	if err != nil {
 		return fail(err)
@@ -130,6 +140,47 @@ func RenderBody(md *markdown.Renderer) staff.BodyRenderer {
 		out, err := md.Render(body)
 		return string(out), err
 	}
+}
+
+// serverKeyTimeout bounds reading a server key at start.
+const serverKeyTimeout = 10 * time.Second
+
+// serverKey is a server key (see postgres.DB.ServerKey), read once.
+type serverKey struct {
+	db   *postgres.DB
+	name string
+	key  atomic.Pointer[[]byte]
+}
+
+// loadServerKey reads the server key name at start. When the database does
+// not answer yet, the key is read at its first use instead (that use
+// answering 503 until it can be read); any other failure is returned.
+func loadServerKey(db *postgres.DB, name string, logger *slog.Logger) (*serverKey, error) {
+	k := &serverKey{db: db, name: name}
+	ctx, cancel := context.WithTimeout(context.Background(), serverKeyTimeout)
+	defer cancel()
+	_, err := k.get(ctx)
+	switch {
+	case errors.Is(err, storage.ErrUnavailable):
+		logger.Warn("the database does not answer: the server key will be read at its first use", "key", name)
+		return k, nil
+	case err != nil:
+		return nil, err
+	}
+	return k, nil
+}
+
+// get returns the key, reading it from the database until it has it.
+func (k *serverKey) get(ctx context.Context) ([]byte, error) {
+	if key := k.key.Load(); key != nil {
+		return *key, nil
+	}
+	key, err := k.db.ServerKey(ctx, k.name)
+	if err != nil {
+		return nil, err
+	}
+	k.key.Store(&key)
+	return key, nil
 }
 
 // jobsStopTimeout is how long Close lets running jobs finish; those still

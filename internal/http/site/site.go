@@ -4,6 +4,8 @@
 package site
 
 import (
+	"context"
+
 	"github.com/gin-gonic/gin"
 	"golang.org/x/sync/singleflight"
 
@@ -29,6 +31,11 @@ type Deps struct {
 	Version func() uint64
 	// SignLimit is the per-address signing limit, shared with the API.
 	SignLimit *kit.RateLimiter
+	// EmbedKey returns the key that signs the embedded form's tokens: the
+	// server key "embed_form", which every instance shares (32 bytes at
+	// least). It is asked on every use of the embedded form, so it should
+	// answer from memory once it has the key.
+	EmbedKey func(ctx context.Context) ([]byte, error)
 }
 
 // Site serves the public pages.
@@ -46,6 +53,8 @@ type Site struct {
 	// donateLimit caps donation attempts per address: each costs a Stripe
 	// API call and a row, so it runs at the signing rate, on its own.
 	donateLimit *kit.RateLimiter
+	// embed serves the embeddable sign form (embed.go).
+	embed *embed
 }
 
 // New returns the public site.
@@ -63,7 +72,11 @@ func New(k *kit.Kit, d Deps) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Site{Kit: k, Deps: d,
+	emb, err := newEmbed(k.Config.EmbedOrigins, k.Config.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Site{Kit: k, Deps: d, embed: emb,
 		countries:   petition.Countries(),
 		pages:       newPageCache(d.Version),
 		supporters:  supporters,
@@ -84,4 +97,11 @@ func (s *Site) Routes(r gin.IRouter) {
 	r.POST("/releases/:slug/donate", s.LimitBody(kit.MaxBodyBytes), s.donate)
 	r.GET("/donations/thanks", s.donationThanks)
 	r.GET("/donations/cancelled", s.donationCancelled)
+
+	// The embeddable sign form, for partners' pages (embed.go).
+	r.GET("/embed.js", s.embedScript)
+	embed := r.Group("/embed/petitions/:slug", s.embedHeaders)
+	embed.GET("", s.embedPage)
+	embed.POST("/sign", s.LimitBody(kit.MaxBodyBytes), s.embedSign)
+	embed.GET("/thanks", s.embedThanks)
 }
