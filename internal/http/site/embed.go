@@ -1,17 +1,14 @@
 package site
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -229,163 +226,6 @@ func embedPath(slug, suffix, origin string) string {
 	return p
 }
 
-// GET /embed/petitions/:slug
-func (s *Site) embedPage(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, err := s.Petitions.PetitionBySlug(ctx, c.Param("slug"))
-	if err != nil {
-		s.embedFail(c, err, "")
-		return
-	}
-	s.renderEmbed(c, http.StatusOK, p, signForm{Country: "GB"}, "")
-}
-
-// renderEmbed renders the embedded form for p, with form's values and
-// messages, and notice above it.
-func (s *Site) renderEmbed(c *gin.Context, status int, p petition.Petition, form signForm, notice string) {
-	ctx := c.Request.Context()
-	origin := c.GetString(embedOriginKey)
-	consent, err := s.Petitions.CurrentConsent(ctx)
-	if err != nil {
-		s.embedFail(c, err, origin)
-		return
-	}
-	d := embedPageData{embedFrame: embedFrame{Origin: origin}, Petition: p, Open: p.OpenAt(time.Now()),
-		Form: form, Consent: consent, Countries: s.countries, Notice: notice}
-	if origin != "" {
-		tokens, err := s.embedTokens(ctx)
-		if err != nil {
-			s.embedFail(c, err, origin)
-			return
-		}
-		d.Token = tokens.issue(p.ID, origin, time.Now())
-		d.SignURL = embedPath(p.Slug, "/sign", origin)
-	} else if d.SiteURL, err = s.petitionSiteURL(ctx, p); err != nil {
-		s.embedFail(c, err, origin)
-		return
-	}
-	s.renderEmbedPage(c, status, "embed", p.Title, d)
-}
-
-// petitionSiteURL is the page on our site where p can be signed: its
-// campaign's.
-func (s *Site) petitionSiteURL(ctx context.Context, p petition.Petition) (string, error) {
-	camp, err := s.Campaigns.CampaignByID(ctx, p.CampaignID)
-	if err != nil {
-		return "", err
-	}
-	return s.Config.BaseURL + "/campaigns/" + url.PathEscape(camp.Slug), nil
-}
-
-// renderEmbedPage renders an embed page. It sets no cookie: the embed's
-// form carries its own token, and the page's CSRF token is never used.
-func (s *Site) renderEmbedPage(c *gin.Context, status int, name, title string, data any) {
-	s.Render(c, status, name, kit.Page{Title: title, CSRFToken: "unused-in-embeds", Data: data})
-}
-
-// Why an embedded form's post is refused.
-var (
-	errEmbedCrossSite = kit.NewError(http.StatusForbidden, kit.CodeForbidden,
-		"This form was sent from another site. Please sign with the form as it is shown on the page.")
-	errEmbedToken = kit.NewError(http.StatusForbidden, kit.CodeForbidden,
-		"This form could not be checked: it was changed, or it does not come from our form. Please reload it and try again.")
-	errEmbedExpired = kit.NewError(http.StatusForbidden, kit.CodeForbidden,
-		"This form has expired. Please reload it and try again.")
-	errEmbedUnlisted = kit.NewError(http.StatusForbidden, kit.CodeForbidden,
-		"This site may no longer show our form. Please sign on our own site.")
-)
-
-// POST /embed/petitions/:slug/sign
-func (s *Site) embedSign(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, err := s.Petitions.PetitionBySlug(ctx, c.Param("slug"))
-	if err != nil {
-		s.embedFail(c, err, "")
-		return
-	}
-	if err := kit.ParseForm(c); err != nil {
-		s.embedFail(c, err, "")
-		return
-	}
-	if !s.fromOwnOrigin(c) {
-		s.embedFail(c, errEmbedCrossSite, "")
-		return
-	}
-	tokens, err := s.embedTokens(ctx)
-	if err != nil {
-		s.embedFail(c, err, "")
-		return
-	}
-	origin, err := tokens.check(c.PostForm(embedTokenField), p.ID, time.Now())
-	switch {
-	case errors.Is(err, errEmbedTokenExpired) && s.embed.origins[origin]:
-		s.embedFail(c, errEmbedExpired, origin)
-		return
-	case err != nil:
-		s.embedFail(c, errEmbedToken, "")
-		return
-	case !s.embed.origins[origin]:
-		s.embedFail(c, errEmbedUnlisted, "")
-		return
-	}
-	// The rest of the exchange is in origin's frame, whatever the query says.
-	c.Set(embedOriginKey, origin)
-	c.Header("Content-Security-Policy", embedCSP(origin))
-	thanks := embedPath(p.Slug, "/thanks", origin)
-	if strings.TrimSpace(c.PostForm(honeypotField)) != "" {
-		// Looks like success to the bot; nothing is stored.
-		c.Redirect(http.StatusSeeOther, thanks)
-		return
-	}
-	if ok, wait := s.SignLimit.Allow(c.ClientIP()); !ok {
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		s.embedFail(c, kit.NewError(http.StatusTooManyRequests, kit.CodeRateLimited, signLimitMessage), origin)
-		return
-	}
-	source, _ := embedSource(origin) // checked for every listed origin by New
-	consent := c.PostForm("consent_updates") == "yes"
-	form := signForm{FullName: c.PostForm("full_name"), Email: c.PostForm("email"),
-		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent}
-	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
-		Country: form.Country, ConsentUpdates: &consent, Source: source}
-	_, err = s.Signing.Sign(ctx, petition.SignRequest{PetitionID: p.ID, Input: in})
-	fields, invalid := kit.FieldErrors(err)
-	switch {
-	case err == nil:
-		c.Redirect(http.StatusSeeOther, thanks)
-	case invalid:
-		form.Errors = fields
-		s.renderEmbed(c, http.StatusUnprocessableEntity, p, form, "")
-	case errors.Is(err, petition.ErrClosed):
-		p.Status = petition.StatusClosed
-		s.renderEmbed(c, http.StatusConflict, p, form,
-			"This petition has closed and no longer takes signatures. Thank you for your support.")
-	default:
-		s.embedFail(c, err, origin)
-	}
-}
-
-// fromOwnOrigin reports whether the browser says the post comes from a page
-// on our own origin, as the frame's form is: by its Origin header, or,
-// without one, by Sec-Fetch-Site. A post that shows neither is refused.
-func (s *Site) fromOwnOrigin(c *gin.Context) bool {
-	if o := c.GetHeader("Origin"); o != "" {
-		return strings.ToLower(o) == s.embed.ownOrigin
-	}
-	return c.GetHeader("Sec-Fetch-Site") == "same-origin"
-}
-
-// GET /embed/petitions/:slug/thanks
-func (s *Site) embedThanks(c *gin.Context) {
-	p, err := s.Petitions.PetitionBySlug(c.Request.Context(), c.Param("slug"))
-	if err != nil {
-		s.embedFail(c, err, "")
-		return
-	}
-	d := embedThanksData{embedFrame: embedFrame{Origin: c.GetString(embedOriginKey)}, Petition: p}
-	s.renderEmbedPage(c, http.StatusOK, "embed_thanks", "Thank you", d)
-}
-
 // embedFail answers err with the embed's small error page. It offers a
 // fresh form for origin, or else for the origin the request was taken to
 // come from, if any.
@@ -411,16 +251,4 @@ func (s *Site) embedFail(c *gin.Context, err error, origin string) {
 	}
 	s.renderEmbedPage(c, status, "embed_error", d.Heading, d)
 	c.Abort()
-}
-
-// GET /embed.js
-//
-// The script partners put on their pages. It is the same for everyone, so
-// caches may keep it for embedScriptMaxAge and then ask again with its ETag.
-func (s *Site) embedScript(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Content-Type", "text/javascript; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(embedScriptMaxAge.Seconds())))
-	h.Set("ETag", s.embed.scriptETag)
-	http.ServeContent(c.Writer, c.Request, "embed.js", time.Time{}, bytes.NewReader(s.embed.script))
 }

@@ -358,7 +358,7 @@ func TestEmbedSign(t *testing.T) {
 	t.Run("closed petition", func(t *testing.T) {
 		apptest.Exec(t, e.db, `UPDATE petitions SET status = 'closed' WHERE id = $1`, id)
 		res := post(partner, embedForm(token, "late@example.org"), own...)
-		apptest.AssertPage(t, res, http.StatusConflict, "This petition has closed")
+		apptest.AssertPage(t, res, http.StatusConflict, "This petition is closed")
 		if strings.Contains(res.Body, "<form") {
 			t.Error("the closed answer shows the form")
 		}
@@ -475,4 +475,24 @@ func TestEmbedUnavailable(t *testing.T) {
 			t.Errorf("frame-ancestors %q, want %q", got, partner)
 		}
 	}
+}
+
+// BenchmarkEmbedPage serves the embedded form through the whole server
+// over a real database, one view after another, as a partner's visitors
+// load it: the petition and the consent wording come from the caches.
+func BenchmarkEmbedPage(b *testing.B) {
+	_, db := pkgDB.Fresh(b)
+	srv := apptest.Start(b, db, apptest.Options{Config: func(c *config.Config) { c.EmbedOrigins = []string{partner} }})
+	client := srv.Client(b)
+	f := apptest.Seed(b, db, nil)
+	path := embedPath(f.Petition.Slug, "", partner)
+	var size int
+	for b.Loop() {
+		res, err := client.Try(http.MethodGet, path, nil)
+		if err != nil || res.Status != http.StatusOK {
+			b.Fatalf("GET %s: %v %d", path, err, res.Status)
+		}
+		size = len(res.Body)
+	}
+	b.SetBytes(int64(size))
 }
