@@ -1,6 +1,7 @@
 // Package site serves the public pages: the newsroom, releases with their
-// petition, campaigns, the sign and donate forms, and the pages Stripe
-// Checkout returns to.
+// petition, campaigns, the sign and donate forms, the pages Stripe
+// Checkout returns to, and the sign form that partners embed in their own
+// pages (embed*.go).
 package site
 
 import (
