@@ -45,6 +45,10 @@ type Config struct {
 	OrgName string
 	// ConfirmTTL is how long a link to confirm a signature stays valid.
 	ConfirmTTL time.Duration
+	// EmbedOrigins are the origins (scheme://host[:port], lower-case,
+	// without a default port) whose pages may frame the embeddable sign
+	// form. Empty: no site may.
+	EmbedOrigins []string
 }
 
 // Defaults, as documented in the README.
@@ -132,7 +136,93 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.ConfirmTTL = d
 	}
+	if c.EmbedOrigins, err = embedOrigins(getenv("EMBED_ORIGINS")); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// MaxEmbedHostLen is the longest host name EMBED_ORIGINS takes: signatures
+// from an embed record "embed." + the host as their source code, which
+// holds at most 64 characters.
+const MaxEmbedHostLen = 64 - len("embed.")
+
+// embedOrigins reads EMBED_ORIGINS: comma-separated origins, each a scheme
+// (http or https), a host and an optional port, and nothing else. They are
+// returned as browsers write an origin (lower-case, no default port, no
+// trailing slash), so they compare equal to one. Repeats are dropped.
+func embedOrigins(raw string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, o := range strings.Split(raw, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		origin, err := parseOrigin(o)
+		if err != nil {
+			return nil, fmt.Errorf("EMBED_ORIGINS: %q %v", o, err)
+		}
+		if !seen[origin] {
+			seen[origin] = true
+			out = append(out, origin)
+		}
+	}
+	return out, nil
+}
+
+// parseOrigin returns o as a browser writes an origin, or says what is
+// wrong with it.
+func parseOrigin(o string) (string, error) {
+	const example = "such as https://partner.example.org"
+	u, err := url.Parse(o)
+	if err != nil || u.Opaque != "" {
+		return "", errors.New("is not an origin " + example)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return "", errors.New("is not an http(s) origin " + example)
+	}
+	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o, "#") {
+		return "", errors.New("is not only a scheme, host and port " + example + " (no path, not even /)")
+	}
+	host := strings.ToLower(u.Hostname())
+	if !isEmbedHost(host) {
+		return "", fmt.Errorf("has no host name or IPv4 address of at most %d letters, digits, '-' and '.' %s",
+			MaxEmbedHostLen, example)
+	}
+	port := u.Port()
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' {
+			return "", errors.New("has no valid port " + example)
+		}
+	}
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host, nil
+}
+
+// isEmbedHost reports whether host (lower-case) is a DNS name or an IPv4
+// address short enough to make a source code: labels of letters, digits
+// and '-', not starting or ending with '-', joined by single dots.
+func isEmbedHost(host string) bool {
+	if host == "" || len(host) > MaxEmbedHostLen {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // checkSMTPURL reports what is wrong with SMTP_URL, if anything, without

@@ -74,6 +74,9 @@ type Deps struct {
 	// Donations takes donations (when a gateway is configured), applies
 	// Stripe's webhooks and serves finance.
 	Donations *donation.Service
+	// EmbedKey returns the key that signs the embeddable form's tokens
+	// (server key "embed_form"; see site.Deps).
+	EmbedKey func(ctx context.Context) ([]byte, error)
 }
 
 // Server is the router with every route.
@@ -123,7 +126,8 @@ func New(deps Deps) (*Server, error) {
 	signLimit := kit.NewRateLimiter(deps.Config.SignRatePerMinute)
 	public, err := site.New(k, site.Deps{Campaigns: deps.Campaigns, Petitions: deps.Petitions, Newsroom: deps.Newsroom,
 		Signing: deps.Signing, Donations: deps.Donations, Version: deps.Version, SignLimit: signLimit,
-		Confirmations: deps.Confirmations})
+		Confirmations: deps.Confirmations,
+		EmbedKey:      deps.EmbedKey})
 	if err != nil {
 		return nil, err
 	}

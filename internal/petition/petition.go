@@ -147,6 +147,8 @@ type SignResult struct {
 type Store interface {
 	// PetitionByID returns ErrNotFound if no petition has that id.
 	PetitionByID(ctx context.Context, id int64) (Petition, error)
+	// PetitionBySlug returns ErrNotFound if no petition has that slug.
+	PetitionBySlug(ctx context.Context, slug string) (Petition, error)
 	// PetitionsByCampaign returns the campaign's petitions, oldest first.
 	PetitionsByCampaign(ctx context.Context, campaignID int64) ([]Petition, error)
 	// PetitionForRelease returns the petition a release page carries: the one

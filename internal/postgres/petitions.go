@@ -29,6 +29,17 @@ func (s *PetitionStore) PetitionByID(ctx context.Context, id int64) (petition.Pe
 	return row.domain(), nil
 }
 
+// PetitionBySlug returns petition.ErrNotFound if no petition has that slug.
+func (s *PetitionStore) PetitionBySlug(ctx context.Context, slug string) (petition.Petition, error) {
+	var row petitionRow
+	err := s.db.gorm.WithContext(ctx).Select(petitionColumns).Joins(petitionJoin).
+		Where("petitions.slug = ?", slug).Take(&row).Error
+	if err != nil {
+		return petition.Petition{}, fmt.Errorf("petition %q: %w", slug, notFound(err, petition.ErrNotFound))
+	}
+	return row.domain(), nil
+}
+
 // PetitionsByCampaign returns the campaign's petitions, oldest first.
 func (s *PetitionStore) PetitionsByCampaign(ctx context.Context, campaignID int64) ([]petition.Petition, error) {
 	var rows []petitionRow

@@ -197,6 +197,13 @@ func TestPetitionReads(t *testing.T) {
 	if _, err := store.PetitionByID(ctx, -1); !errors.Is(err, petition.ErrNotFound) {
 		t.Errorf("unknown petition: err = %v, want petition.ErrNotFound", err)
 	}
+	bySlug, err := store.PetitionBySlug(ctx, slug1)
+	if err != nil || bySlug.ID != p1 || bySlug.SignatureCount != 42 {
+		t.Errorf("PetitionBySlug(%q) = %+v, %v; want petition %d with its count, 42", slug1, bySlug, err, p1)
+	}
+	if _, err := store.PetitionBySlug(ctx, "no-such-petition"); !errors.Is(err, petition.ErrNotFound) {
+		t.Errorf("unknown slug: err = %v, want petition.ErrNotFound", err)
+	}
 
 	list, err := store.PetitionsByCampaign(ctx, c)
 	if err != nil || len(list) != 2 || list[0].ID != p1 || list[1].ID != p2 || list[0].SignatureCount != 42 || list[1].SignatureCount != 0 {

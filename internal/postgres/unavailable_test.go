@@ -51,6 +51,10 @@ func everyCall(db *postgres.DB) map[string]error {
 			_, err := db.Petitions().PetitionByID(ctx, 1)
 			return err
 		},
+		"PetitionBySlug": func() error {
+			_, err := db.Petitions().PetitionBySlug(ctx, "x")
+			return err
+		},
 		"PetitionsByCampaign": func() error {
 			_, err := db.Petitions().PetitionsByCampaign(ctx, 1)
 			return err

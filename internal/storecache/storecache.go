@@ -49,6 +49,7 @@ type Stores struct {
 
 	version   atomic.Uint64
 	byID      *TTL[int64, petition.Petition]
+	bySlug    *TTL[string, slugLookup]
 	releases  *TTL[string, releaseLookup]
 	consent   *TTL[struct{}, petition.Consent]
 	countsMu  sync.Mutex
@@ -72,11 +73,18 @@ type releaseLookup struct {
 	err     error // campaign.ErrNotFound, kept so a flood of bad slugs is cheap
 }
 
+// slugLookup is what a petition slug resolved to: an id, or nothing.
+type slugLookup struct {
+	id  int64
+	err error // petition.ErrNotFound, kept so a flood of bad slugs is cheap
+}
+
 // New puts caches in front of the given stores. desk may be nil where no
 // staff change can happen (tools, some tests).
 func New(campaigns campaign.Store, petitions petition.Store, signer petition.Signer, desk staff.Desk, opts Options) *Stores {
 	return &Stores{campaigns: campaigns, petitions: petitions, signer: signer, desk: desk,
 		byID:     NewTTL[int64, petition.Petition](LookupTTL),
+		bySlug:   NewTTL[string, slugLookup](LookupTTL),
 		releases: NewTTL[string, releaseLookup](LookupTTL),
 		consent:  NewTTL[struct{}, petition.Consent](ConsentTTL),
 		counts:   map[int64]entry[int64]{}, clockHook: time.Now,
@@ -91,6 +99,7 @@ func (s *Stores) Version() uint64 { return s.version.Load() }
 // changed drops what staff may just have changed and moves Version on.
 func (s *Stores) changed() {
 	s.byID.Clear()
+	s.bySlug.Clear()
 	s.releases.Clear()
 	s.version.Add(1)
 }
@@ -175,6 +184,35 @@ func (p *Petitions) PetitionByID(ctx context.Context, id int64) (petition.Petiti
 		return petition.Petition{}, err
 	}
 	pet.SignatureCount = counts[id]
+	return pet, nil
+}
+
+// PetitionBySlug returns petition.ErrNotFound for an unknown slug. What the
+// slug resolves to (a petition or nothing) is cached for LookupTTL; the
+// petition is then PetitionByID's, with its count from the count cache.
+func (p *Petitions) PetitionBySlug(ctx context.Context, slug string) (petition.Petition, error) {
+	now := p.s.clockHook()
+	if l, ok := p.s.bySlug.Get(slug, now); ok {
+		if l.err != nil {
+			return petition.Petition{}, l.err
+		}
+		return p.PetitionByID(ctx, l.id)
+	}
+	version := p.s.Version()
+	pet, err := p.Store.PetitionBySlug(ctx, slug)
+	if err != nil && !errors.Is(err, petition.ErrNotFound) {
+		return petition.Petition{}, err
+	}
+	if p.s.Version() == version {
+		p.s.bySlug.Put(slug, slugLookup{id: pet.ID, err: err}, now)
+		if err == nil {
+			p.s.byID.Put(pet.ID, pet, now)
+		}
+	}
+	if err != nil {
+		return petition.Petition{}, err
+	}
+	p.s.observe(pet.ID, pet.SignatureCount, now)
 	return pet, nil
 }
 

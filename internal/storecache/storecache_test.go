@@ -51,6 +51,29 @@ func TestDeskWritesInvalidate(t *testing.T) {
 	if p, err := petitions.PetitionByID(ctx, f.Petition.ID); err != nil || p.Status != petition.StatusClosed {
 		t.Errorf("after closing: status %q, %v; want closed at once", p.Status, err)
 	}
+	// By slug too; and a slug that names nothing is remembered, then
+	// forgotten when staff give a petition that slug.
+	if p, err := petitions.PetitionBySlug(ctx, f.Petition.Slug); err != nil || p.ID != f.Petition.ID || p.Status != petition.StatusClosed {
+		t.Errorf("by slug after closing: %+v, %v; want petition %d, closed", p, err, f.Petition.ID)
+	}
+	renamed := f.Petition.Slug + "-renamed"
+	if _, err := petitions.PetitionBySlug(ctx, renamed); !errors.Is(err, petition.ErrNotFound) {
+		t.Errorf("unknown slug: %v, want ErrNotFound", err)
+	}
+	edit, err := petitions.PetitionByID(ctx, f.Petition.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit.Slug = renamed
+	if _, err := s.Desk().UpdatePetition(ctx, who, edit); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := petitions.PetitionBySlug(ctx, renamed); err != nil || p.ID != f.Petition.ID {
+		t.Errorf("after renaming: %+v, %v; want petition %d at once", p, err, f.Petition.ID)
+	}
+	if _, err := petitions.PetitionBySlug(ctx, f.Petition.Slug); !errors.Is(err, petition.ErrNotFound) {
+		t.Errorf("the old slug after renaming: %v, want ErrNotFound at once", err)
+	}
 	if _, err := s.Desk().UnpublishRelease(ctx, who, f.Release.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"log/slog"
 	"testing"
 
@@ -16,7 +17,7 @@ func newTestSite(tb testing.TB, version func() uint64) *Site {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, err := New(k, Deps{Version: version})
+	s, err := New(k, Deps{Version: version, EmbedKey: func(context.Context) ([]byte, error) { return make([]byte, 32), nil }})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -107,6 +107,11 @@ func (s *Site) writeCachedPage(c *gin.Context, p *cachedPage) {
 	if len(p.parts) > 1 {
 		token = s.CSRFToken(c)
 	}
+	s.writePage(c, p, token)
+}
+
+// writePage sends a cached page with token in place of the placeholder.
+func (s *Site) writePage(c *gin.Context, p *cachedPage, token string) {
 	size := (len(p.parts) - 1) * len(token)
 	for _, part := range p.parts {
 		size += len(part)

@@ -63,3 +63,26 @@ func BenchmarkServeCachedReleasePage(b *testing.B) {
 		s.writeCachedPage(c, p)
 	}
 }
+
+// BenchmarkRenderEmbedPage executes the embedded form's template with a
+// fresh token, which every view of the embed costs (it is not cached: each
+// view gets its own token).
+func BenchmarkRenderEmbedPage(b *testing.B) {
+	s := newTestSite(b, nil)
+	p := demo.Petition()
+	p.ID, p.SignatureCount = 1, 12345
+	tokens := embedTokens{key: make([]byte, 32)}
+	d := embedPageData{embedFrame: embedFrame{Origin: "https://partner.example.org"}, Petition: p, Open: true,
+		Form: signForm{Country: "GB"}, Countries: s.countries, SignURL: embedPath(p.Slug, "/sign", "https://partner.example.org"),
+		Consent: petition.Consent{Version: "2026-11-v1", Wording: "Keep me updated by email about this campaign."}}
+	var size int
+	for b.Loop() {
+		d.Token = tokens.issue(p.ID, d.Origin, time.Now())
+		out, err := s.RenderBytes("embed", kit.Page{Title: p.Title, CSRFToken: embedNoCSRF, Data: d})
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(out)
+	}
+	b.SetBytes(int64(size))
+}

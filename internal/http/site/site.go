@@ -1,9 +1,12 @@
 // Package site serves the public pages: the newsroom, releases with their
-// petition, campaigns, the sign and donate forms, and the pages Stripe
-// Checkout returns to.
+// petition, campaigns, the sign and donate forms, the pages Stripe
+// Checkout returns to, and the sign form that partners embed in their own
+// pages (embed*.go).
 package site
 
 import (
+	"context"
+
 	"github.com/gin-gonic/gin"
 	"golang.org/x/sync/singleflight"
 
@@ -32,6 +35,11 @@ type Deps struct {
 	// Confirmations confirms signatures from emailed links; nil without
 	// email, when /confirm is not served.
 	Confirmations *petition.Confirmations
+	// EmbedKey returns the key that signs the embedded form's tokens: the
+	// server key "embed_form", which every instance shares (32 bytes at
+	// least). It is asked on every use of the embedded form, so it should
+	// answer from memory once it has the key.
+	EmbedKey func(ctx context.Context) ([]byte, error)
 }
 
 // Site serves the public pages.
@@ -49,6 +57,8 @@ type Site struct {
 	// donateLimit caps donation attempts per address: each costs a Stripe
 	// API call and a row, so it runs at the signing rate, on its own.
 	donateLimit *kit.RateLimiter
+	// embed serves the embeddable sign form (embed.go).
+	embed *embed
 }
 
 // New returns the public site.
@@ -66,7 +76,11 @@ func New(k *kit.Kit, d Deps) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Site{Kit: k, Deps: d,
+	emb, err := newEmbed(k.Config.EmbedOrigins, k.Config.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Site{Kit: k, Deps: d, embed: emb,
 		countries:   petition.Countries(),
 		pages:       newPageCache(d.Version),
 		supporters:  supporters,
@@ -91,4 +105,11 @@ func (s *Site) Routes(r gin.IRouter) {
 	r.POST("/releases/:slug/donate", s.LimitBody(kit.MaxBodyBytes), s.donate)
 	r.GET("/donations/thanks", s.donationThanks)
 	r.GET("/donations/cancelled", s.donationCancelled)
+
+	// The embeddable sign form, for partners' pages (embed.go).
+	r.GET("/embed.js", s.embedScript)
+	embed := r.Group("/embed/petitions/:slug", s.embedHeaders)
+	embed.GET("", s.embedPage)
+	embed.POST("/sign", s.LimitBody(kit.MaxBodyBytes), s.embedSign)
+	embed.GET("/thanks", s.embedThanks)
 }
