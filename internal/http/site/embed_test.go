@@ -496,3 +496,19 @@ func BenchmarkEmbedPage(b *testing.B) {
 	}
 	b.SetBytes(int64(size))
 }
+
+// On a petition that verifies by email, the embedded form's thanks asks
+// the signer to check their inbox, and the signature waits, uncounted.
+func TestEmbedSignPendingConfirmation(t *testing.T) {
+	t.Parallel()
+	e := startEmbed(t, []string{partner}, nil)
+	f := apptest.Seed(t, e.db, nil)
+	apptest.Exec(t, e.db, `UPDATE petitions SET verification = 'email' WHERE id = $1`, f.Petition.ID)
+	token := embedToken(e.Get(embedPath(f.Petition.Slug, "", partner)))
+	res := e.PostForm(embedPath(f.Petition.Slug, "/sign", partner), embedForm(token, "pending@example.org"), "Origin", e.server.URL)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("sign: %d\n%s", res.Status, res.Body)
+	}
+	apptest.AssertStored(t, e.db, f.Petition.ID, 0)
+	apptest.AssertPage(t, e.Get(res.Header.Get("Location")), http.StatusOK, "Check your inbox", countHTML(0))
+}
