@@ -187,17 +187,17 @@ func (r *runner) confirmSurge(ctx context.Context, s *server, before verifyState
 	}
 	moved := after.Count - before.Count
 	problems := after.problems()
-	if moved < res.Succeeded || moved > res.Requests {
-		problems = append(problems, fmt.Sprintf("the count moved by %d for %d confirmations answered (%d sent)",
-			moved, res.Succeeded, res.Requests))
+	if moved < res.Succeeded || moved > res.Succeeded+res.NewUncertain {
+		problems = append(problems, fmt.Sprintf("the count moved by %d for %d confirmations answered (+%d unanswered)",
+			moved, res.Succeeded, res.NewUncertain))
 	}
 	if after.Confirmed-before.Confirmed != moved || before.Pending-after.Pending != moved {
 		problems = append(problems, fmt.Sprintf("confirmed +%d, pending −%d, count +%d",
 			after.Confirmed-before.Confirmed, before.Pending-after.Pending, moved))
 	}
 	r.report.add(verdictRow(step, "count +1 per confirmation; count == counted rows == tallies",
-		fmt.Sprintf("count +%d for %d confirmed; count %d = counted rows %d = tallied %d", moved, res.Succeeded,
-			after.Count, after.CountedRows, after.Tallied), problems))
+		fmt.Sprintf("count +%d for %d confirmed (+%d unanswered); count %d = counted rows %d = tallied %d", moved,
+			res.Succeeded, res.NewUncertain, after.Count, after.CountedRows, after.Tallied), problems))
 	return nil
 }
 

@@ -90,8 +90,9 @@ type Result struct {
 	ResponseBytes int64            `json:"response_bytes"`
 	// Signing only. NewAcknowledged is the number of distinct people whose
 	// first signature got 201: each must be a row afterwards. NewUncertain is
-	// the number of first signatures with no answer (a transport error), which
-	// may or may not have been stored.
+	// the number of first signatures with no answer (a transport error, or
+	// cut off by the end of the run), which may or may not have been stored;
+	// in ModePost, the posts without an answer.
 	NewAcknowledged int64 `json:"new_acknowledged,omitempty"`
 	NewUncertain    int64 `json:"new_uncertain,omitempty"`
 	RepeatsSent     int64 `json:"repeats_sent,omitempty"`
@@ -317,7 +318,10 @@ func (w *worker) run(ctx context.Context) {
 		case ModeSign:
 			w.sign(ctx)
 		case ModePost:
-			_, _, _ = w.do(ctx, http.MethodPost, w.cfg.Paths[n-1], []byte{})
+			if _, _, err := w.do(ctx, http.MethodPost, w.cfg.Paths[n-1], []byte{}); err != nil {
+				// Cut off or failed: the server may have acted on it.
+				w.newUncertain++
+			}
 		default:
 			w.get(ctx)
 		}
