@@ -328,6 +328,9 @@ func (s *DeskStore) UpdatePetition(ctx context.Context, actor staff.Actor, p pet
 		if err := withCount(tx, &after); err != nil {
 			return err
 		}
+		if err := enqueuePetitionClosed(tx, before, after); err != nil {
+			return err
+		}
 		return auditIfChanged(tx, actor, staff.ActionPetitionUpdate, "petition", p.ID,
 			snapPetition(before.domain()), snapPetition(after.domain()))
 	})
@@ -368,6 +371,9 @@ func (s *DeskStore) setPetitionStatus(ctx context.Context, actor staff.Actor, id
 			}
 		}
 		if err := withCount(tx, &after); err != nil {
+			return err
+		}
+		if err := enqueuePetitionClosed(tx, before, after); err != nil {
 			return err
 		}
 		return auditIfChanged(tx, actor, action, "petition", id, b, a)

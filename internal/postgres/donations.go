@@ -371,6 +371,7 @@ func (s *DonationStore) applyEvent(ctx context.Context, e donation.Event) (donat
 			return err
 		}
 		res.DonationID = row.ID
+		before := row.state()
 		applyTo(&row, e)
 		if err := markProcessed(tx, ev.ID, row.ID); err != nil {
 			return err
@@ -391,7 +392,10 @@ func (s *DonationStore) applyEvent(ctx context.Context, e donation.Event) (donat
 			res.Adopted = len(orphans)
 		}
 		res.Status = donation.Status(row.Status)
-		return saveState(tx, &row)
+		if err := saveState(tx, &row); err != nil {
+			return err
+		}
+		return enqueueDonationWebhooks(tx, before, row)
 	})
 	return res, err
 }
