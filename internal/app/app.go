@@ -24,6 +24,7 @@ import (
 	"github.com/advocacy/advocacy/internal/metrics"
 	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/notify"
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
@@ -50,6 +51,23 @@ type Options struct {
 	// (`serve` sets it when METRICS_ADDR is; see internal/metrics). Unset,
 	// nothing is measured.
 	Metrics *prometheus.Registry
+	// Jobs tunes the background jobs (tests make them quick).
+	Jobs JobOptions
+}
+
+// JobOptions tune the background jobs. The zero value is what `advocacy
+// serve` uses.
+type JobOptions struct {
+	// PollInterval is how often idle workers look for jobs (default 1 s).
+	PollInterval time.Duration
+	// WebhookTimeout bounds one webhook attempt (default 10 s).
+	WebhookTimeout time.Duration
+	// WebhookBackoff is the wait after a webhook delivery's attempt-th
+	// failure (default jobs.WebhookBackoff: about three days in all).
+	WebhookBackoff func(attempt int) time.Duration
+	// WebhookDisableAfter is how long an endpoint may fail without a success
+	// before it is disabled (default 72 h).
+	WebhookDisableAfter time.Duration
 }
 
 // App is the server, ready to serve.
@@ -63,8 +81,7 @@ type App struct {
 	ownSigner bool
 	// confirmer counts signatures confirmed from emailed links.
 	confirmer *postgres.Confirmer
-	// jobs works the background jobs; nil while email is off (there are no
-	// others yet).
+	// jobs works the background jobs: emails, webhook deliveries.
 	jobs *jobs.Runner
 }
 
@@ -77,13 +94,14 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	signerOpts := postgres.SignerOptions{EnqueueEmails: cfg.EmailEnabled()}
 	var cacheOpts storecache.Options
 	var observeRequest func(route, method string, status int, took time.Duration)
-	var emailed func(result string)
+	var emailed, webhookDelivered func(result string)
 	if opts.Metrics != nil {
 		var err error
 		if m, err = metrics.New(opts.Metrics, db.SQL()); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 		signerOpts.Observer, cacheOpts.CountReads, observeRequest, emailed = m, m.CountReads, m.Request, m.Emailed
+		webhookDelivered = m.WebhookDelivered
 	}
 	signer, own := opts.Signer, false
 	if signer == nil {
@@ -103,13 +121,12 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		return fail(err)
 	}
 	tokens := petition.NewTokens(confirmKey.get)
-	if cfg.EmailEnabled() {
-		runner, err := startJobs(cfg, logger, db, opts.Mailer, emailed, tokens)
-		if err != nil {
-			return fail(err)
-		}
-		a.jobs = runner
+	// The workers run whether email is on or not: webhooks need them.
+	runner, err := startJobs(cfg, logger, db, opts, emailed, webhookDelivered, tokens)
+	if err != nil {
+		return fail(err)
 	}
+	a.jobs = runner
 	md := markdown.New()
 	// Bodies are rendered as staff save them; a petition verifies by email
 	// only while email is on.
@@ -140,6 +157,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		Donations: donation.NewService(db.Donations(), donation.ServiceConfig{
 			Gateway: gateway, Verifier: verifier, BaseURL: cfg.BaseURL, Logger: logger}),
 		EmbedKey: embedKey.get,
+		Webhooks: db.Webhooks(),
 	})
 	if err != nil {
 		return fail(err)
@@ -217,25 +235,34 @@ func (a *App) Close() {
 	}
 }
 
-// startJobs starts the workers of the background jobs, sending email through
-// mailer, or through SMTP_URL's server when mailer is nil, and telling
-// emailed (when set) of each attempt.
-func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, mailer notify.Mailer,
-	emailed func(result string), tokens *petition.Tokens) (*jobs.Runner, error) {
-	if mailer == nil {
-		sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, OrgName: cfg.OrgName})
+// startJobs starts the workers of the background jobs: email (while email
+// is on) through opts.Mailer, or through SMTP_URL's server when that is nil,
+// and webhook deliveries; emailed and webhookDelivered (when set) are told
+// of each attempt.
+func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options,
+	emailed, webhookDelivered func(result string), tokens *petition.Tokens) (*jobs.Runner, error) {
+	var notices *notify.Service
+	if cfg.EmailEnabled() {
+		mailer := opts.Mailer
+		if mailer == nil {
+			sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, OrgName: cfg.OrgName})
+			if err != nil {
+				return nil, err
+			}
+			mailer = sender
+		}
+		var err error
+		notices, err = notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: cfg.BaseURL, OrgName: cfg.OrgName,
+			Tokens: tokens, ConfirmTTL: confirmTTL(cfg)})
 		if err != nil {
 			return nil, err
 		}
-		mailer = sender
 	}
-	notices, err := notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: cfg.BaseURL, OrgName: cfg.OrgName,
-		Tokens: tokens, ConfirmTTL: confirmTTL(cfg)})
-	if err != nil {
-		return nil, err
-	}
+	deliverer := outbound.NewDeliverer(outbound.DelivererConfig{Store: db.Webhooks(), Timeout: opts.Jobs.WebhookTimeout,
+		AllowPrivate: cfg.WebhookAllowPrivate, DisableAfter: opts.Jobs.WebhookDisableAfter, Logger: logger})
 	return jobs.Start(context.Background(), jobs.Config{DatabaseURL: db.URL(), Notices: notices, Logger: logger,
-		Emailed: emailed})
+		PollInterval: opts.Jobs.PollInterval, Emailed: emailed, Webhooks: deliverer,
+		WebhookBackoff: opts.Jobs.WebhookBackoff, WebhookDelivered: webhookDelivered})
 }
 
 // confirmTTL is how long confirmation links last: CONFIRM_TTL, or the

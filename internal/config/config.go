@@ -49,6 +49,11 @@ type Config struct {
 	// without a default port) whose pages may frame the embeddable sign
 	// form. Empty: no site may.
 	EmbedOrigins []string
+	// WebhookAllowPrivate lets webhooks go to loopback, private and other
+	// non-public addresses (tests, a receiver on the same network). Off:
+	// such destinations are refused when saved and when each delivery
+	// connects.
+	WebhookAllowPrivate bool
 }
 
 // Defaults, as documented in the README.
@@ -138,6 +143,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.EmbedOrigins, err = embedOrigins(getenv("EMBED_ORIGINS")); err != nil {
 		return Config{}, err
+	}
+	if v := getenv("WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("WEBHOOK_ALLOW_PRIVATE: %q is not true or false", v)
+		}
+		c.WebhookAllowPrivate = b
 	}
 	return c, nil
 }

@@ -58,6 +58,7 @@ func TestFromEnvironment(t *testing.T) {
 		"MAIL_FROM":             "Campaigns <campaigns@example.org>",
 		"ORG_NAME":              "Rights Watch",
 		"CONFIRM_TTL":           "48h",
+		"WEBHOOK_ALLOW_PRIVATE": "true",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +76,7 @@ func TestFromEnvironment(t *testing.T) {
 		MailFrom:            "Campaigns <campaigns@example.org>",
 		OrgName:             "Rights Watch",
 		ConfirmTTL:          48 * time.Hour,
+		WebhookAllowPrivate: true,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got %+v\nwant %+v", c, want)
@@ -145,6 +147,7 @@ func TestErrors(t *testing.T) {
 		{"CONFIRM_TTL negative", map[string]string{"CONFIRM_TTL": "-1h"}, "CONFIRM_TTL"},
 		{"CONFIRM_TTL days", map[string]string{"CONFIRM_TTL": "7d"}, "CONFIRM_TTL"},
 		{"CONFIRM_TTL bare number", map[string]string{"CONFIRM_TTL": "168"}, "CONFIRM_TTL"},
+		{"WEBHOOK_ALLOW_PRIVATE word", map[string]string{"WEBHOOK_ALLOW_PRIVATE": "yes please"}, "WEBHOOK_ALLOW_PRIVATE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,6 +222,9 @@ func TestSettings(t *testing.T) {
 		{map[string]string{"MAIL_FROM": "a@example.org"}, func(c config.Config) bool { return !c.EmailEnabled() && c.MailFrom == "a@example.org" }},
 		{map[string]string{"CONFIRM_TTL": "90m"}, func(c config.Config) bool { return c.ConfirmTTL == 90*time.Minute }},
 		{map[string]string{"ORG_NAME": "Rights Watch"}, func(c config.Config) bool { return c.OrgName == "Rights Watch" }},
+		{map[string]string{}, func(c config.Config) bool { return !c.WebhookAllowPrivate }},
+		{map[string]string{"WEBHOOK_ALLOW_PRIVATE": "false"}, func(c config.Config) bool { return !c.WebhookAllowPrivate }},
+		{map[string]string{"WEBHOOK_ALLOW_PRIVATE": "1"}, func(c config.Config) bool { return c.WebhookAllowPrivate }},
 	}
 	for _, tt := range tests {
 		c, err := config.Load(env(tt.vars))

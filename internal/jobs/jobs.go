@@ -20,6 +20,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/advocacy/advocacy/internal/notify"
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 )
@@ -45,6 +46,11 @@ type signatureEmail struct {
 }
 
 func (w *signatureEmail) Work(ctx context.Context, job *river.Job[SignatureEmailArgs]) error {
+	if w.notices == nil {
+		// Email is off: keep the job, without counting an attempt, for
+		// when it is on again (as when no worker ran while email was off).
+		return river.JobSnooze(time.Hour)
+	}
 	err := w.notices.SignatureEmail(ctx, job.Args.SignatureID, job.Args.Reason == postgres.EmailForRepeat)
 	if errors.Is(err, petition.ErrNotFound) {
 		// The signature is gone (erased): there is no one to write to.
@@ -74,17 +80,27 @@ func (w *signatureEmail) Timeout(*river.Job[SignatureEmailArgs]) time.Duration {
 type Config struct {
 	// DatabaseURL is the database the queue lives in.
 	DatabaseURL string
-	Notices     *notify.Service
-	Logger      *slog.Logger
+	// Notices sends the emails; nil while email is off (email jobs then
+	// wait for it to be on again).
+	Notices *notify.Service
+	Logger  *slog.Logger
 	// PollInterval is how often idle workers look for new jobs (default 1 s:
 	// an email leaves within about a second of its signature).
 	PollInterval time.Duration
 	// MaxWorkers is how many jobs run at once (default 20: each email holds
-	// one SMTP connection while it is sent).
+	// one SMTP connection while it is sent, each webhook one HTTP request).
 	MaxWorkers int
 	// Emailed, when set, is told of every attempt to send an email:
 	// EmailSent or EmailFailed (for metrics).
 	Emailed func(result string)
+	// Webhooks makes the attempts at webhook deliveries.
+	Webhooks *outbound.Deliverer
+	// WebhookBackoff is the wait after a delivery's attempt-th failure
+	// (default WebhookBackoff; tests make it short).
+	WebhookBackoff func(attempt int) time.Duration
+	// WebhookDelivered, when set, is told of the result of every attempt at
+	// a webhook delivery (one of outbound's Result… values, for metrics).
+	WebhookDelivered func(result string)
 }
 
 // Runner works the queue until Stop.
@@ -108,8 +124,16 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
+	if cfg.WebhookBackoff == nil {
+		cfg.WebhookBackoff = WebhookBackoff
+	}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &signatureEmail{notices: cfg.Notices, emailed: cfg.Emailed}); err != nil {
+	err = river.AddWorkerSafely(workers, &signatureEmail{notices: cfg.Notices, emailed: cfg.Emailed})
+	if err == nil && cfg.Webhooks != nil {
+		err = river.AddWorkerSafely(workers, &webhookDelivery{deliverer: cfg.Webhooks, backoff: cfg.WebhookBackoff,
+			delivered: cfg.WebhookDelivered})
+	}
+	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
 	}

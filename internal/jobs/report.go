@@ -59,7 +59,7 @@ func States() []string {
 }
 
 // Kinds are the kinds of job this program queues.
-func Kinds() []string { return []string{postgres.SignatureEmailKind} }
+func Kinds() []string { return []string{postgres.SignatureEmailKind, postgres.WebhookDeliveryKind} }
 
 // Report writes what is in the queue: how many jobs of each kind are in
 // each state, then the jobs that are failing (retrying) or have failed for

@@ -4,7 +4,8 @@
 // the job workers report to them. It is the only package that imports the
 // Prometheus client; the packages it observes know only their own small
 // observer types (postgres.SignerObserver, storecache.Options.CountReads,
-// jobs.Config.Emailed, the request observer in internal/http/kit).
+// jobs.Config.Emailed, jobs.Config.WebhookDelivered, the request observer
+// in internal/http/kit).
 package metrics
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/advocacy/advocacy/internal/jobs"
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/postgres"
 )
 
@@ -48,6 +50,7 @@ type Metrics struct {
 	cacheHits  prometheus.Counter
 	cacheMiss  prometheus.Counter
 	emails     map[string]prometheus.Counter // by jobs.Email…
+	webhooks   map[string]prometheus.Counter // by outbound.Result…
 }
 
 // New registers the advocacy_… metrics on reg, and the jobs gauge, which
@@ -86,6 +89,10 @@ func New(reg prometheus.Registerer, db *sql.DB) (*Metrics, error) {
 		Name: "advocacy_emails_total",
 		Help: "Attempts to send an email, by result: sent, or failed (to be retried).",
 	}, []string{"result"})
+	webhooks := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "advocacy_webhook_deliveries_total",
+		Help: "Attempts to deliver a webhook, by result: succeeded, failed (an answer outside 2xx), timeout, refused (not a public address), error (no connection).",
+	}, []string{"result"})
 	// Every label value is made now, so each series exists (at 0) from
 	// the start and a rate over it is defined before its first event.
 	m.signatures = map[string]prometheus.Counter{}
@@ -98,8 +105,13 @@ func New(reg prometheus.Registerer, db *sql.DB) (*Metrics, error) {
 	for _, r := range []string{jobs.EmailSent, jobs.EmailFailed} {
 		m.emails[r] = emails.WithLabelValues(r)
 	}
+	m.webhooks = map[string]prometheus.Counter{}
+	for _, r := range []string{outbound.ResultSucceeded, outbound.ResultFailed, outbound.ResultTimeout,
+		outbound.ResultRefused, outbound.ResultError} {
+		m.webhooks[r] = webhooks.WithLabelValues(r)
+	}
 	for _, c := range []prometheus.Collector{m.requests, m.duration, signatures, m.batchSize, m.commit, cache, emails,
-		newJobsCollector(db)} {
+		webhooks, newJobsCollector(db)} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -140,6 +152,13 @@ func (m *Metrics) CountReads(hits, misses int) {
 // Emailed is jobs.Config.Emailed.
 func (m *Metrics) Emailed(result string) {
 	if c, ok := m.emails[result]; ok {
+		c.Inc()
+	}
+}
+
+// WebhookDelivered is jobs.Config.WebhookDelivered.
+func (m *Metrics) WebhookDelivered(result string) {
+	if c, ok := m.webhooks[result]; ok {
 		c.Inc()
 	}
 }
