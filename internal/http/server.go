@@ -31,6 +31,7 @@ import (
 	"github.com/advocacy/advocacy/internal/http/site"
 	"github.com/advocacy/advocacy/internal/http/webhooks"
 	"github.com/advocacy/advocacy/internal/newsroom"
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/storage"
@@ -77,6 +78,8 @@ type Deps struct {
 	// EmbedKey returns the key that signs the embeddable form's tokens
 	// (server key "embed_form"; see site.Deps).
 	EmbedKey func(ctx context.Context) ([]byte, error)
+	// Webhooks are the outbound webhook endpoints admins manage.
+	Webhooks outbound.Store
 }
 
 // Server is the router with every route.
@@ -145,7 +148,8 @@ func New(deps Deps) (*Server, error) {
 		pages := r.Group("/admin", k.LimitBody(kit.MaxStaffBodyBytes))
 		staffAPI := r.Group("/api/v1/admin", k.LimitBody(kit.MaxStaffBodyBytes))
 		desk.New(k, guard, desk.Deps{Staff: deps.Staff, Desk: deps.Desk, Campaigns: deps.Campaigns,
-			Petitions: deps.Petitions, Donations: deps.Donations.Store(), Preview: public}).Routes(pages, staffAPI)
+			Petitions: deps.Petitions, Donations: deps.Donations.Store(), Preview: public,
+			Webhooks: deps.Webhooks, WebhookAllowPrivate: deps.Config.WebhookAllowPrivate}).Routes(pages, staffAPI)
 		finance.New(k, guard, finance.Deps{Donations: deps.Donations, Desk: deps.Desk,
 			Campaigns: deps.Campaigns}).Routes(pages, staffAPI)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
 )
@@ -33,6 +34,11 @@ type Deps struct {
 	// this server keeps no donations.
 	Donations donation.Store
 	Preview   Previewer
+	// Webhooks are the outbound webhook endpoints (admins only); nil: none.
+	Webhooks outbound.Store
+	// WebhookAllowPrivate lets endpoints be saved on loopback and private
+	// addresses (WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
 }
 
 // Desk serves the staff desk.

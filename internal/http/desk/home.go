@@ -7,6 +7,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/http/kit"
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
@@ -15,6 +16,8 @@ import (
 type homeData struct {
 	Petitions []petition.Petition
 	Drafts    []campaign.Release
+	// FailingWebhooks are the endpoints disabled for failing (admins only).
+	FailingWebhooks []outbound.Endpoint
 }
 
 // homePage serves GET /admin.
@@ -36,6 +39,13 @@ func (d *Desk) homePage(c *gin.Context) {
 			if !r.Published() {
 				data.Drafts = append(data.Drafts, r)
 			}
+		}
+	}
+	if kit.CurrentStaff(c).IsAdmin() && d.Webhooks != nil {
+		var err error
+		if data.FailingWebhooks, err = d.Webhooks.AutoDisabled(ctx); err != nil {
+			d.Fail(c, err)
+			return
 		}
 	}
 	d.Render(c, http.StatusOK, "admin/home", kit.Page{Title: "Staff desk", Data: data})

@@ -55,6 +55,14 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	pages.POST("/tokens/:id/revoke", admins, form, d.revokeToken)
 	pages.GET("/audit", admins, d.auditPage)
 
+	pages.GET("/webhooks", admins, d.webhooksPage)
+	pages.POST("/webhooks", admins, form, d.createWebhookForm)
+	pages.GET("/webhooks/:id", admins, d.webhookPage)
+	pages.POST("/webhooks/:id/enable", admins, form, d.enableWebhookForm)
+	pages.POST("/webhooks/:id/disable", admins, form, d.disableWebhookForm)
+	pages.POST("/webhooks/:id/delete", admins, form, d.deleteWebhookForm)
+	pages.POST("/webhooks/:id/deliveries/:delivery_id/redeliver", admins, form, d.redeliver)
+
 	api.GET("/me", anyone, d.meAPI)
 
 	api.GET("/campaigns", editors, d.campaignsAPI)
@@ -85,4 +93,11 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	api.POST("/staff/:id/tokens", admins, d.issueTokenAPI)
 	api.POST("/tokens/:id/revoke", admins, d.revokeToken)
 	api.GET("/audit", admins, d.auditAPI)
+
+	api.GET("/webhooks", admins, d.webhooksAPI)
+	api.POST("/webhooks", admins, d.createWebhookAPI)
+	api.PATCH("/webhooks/:id", admins, d.updateWebhookAPI)
+	api.DELETE("/webhooks/:id", admins, d.deleteWebhookAPI)
+	api.GET("/webhooks/:id/deliveries", admins, d.deliveriesAPI)
+	api.POST("/webhooks/:id/deliveries/:delivery_id/redeliver", admins, d.redeliver)
 }

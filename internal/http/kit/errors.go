@@ -14,6 +14,7 @@ import (
 
 	"github.com/advocacy/advocacy/internal/campaign"
 	"github.com/advocacy/advocacy/internal/donation"
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/storage"
@@ -36,6 +37,7 @@ const (
 	CodeForbidden         = "forbidden"
 	CodeUnauthorized      = "unauthorized"
 	CodeExpired           = "expired"
+	CodeWebhookDisabled   = "webhook_disabled"
 )
 
 // apiErr is an error the handlers raise themselves with a status and code.
@@ -76,7 +78,7 @@ func Classify(err error) (status int, detail ErrorDetail) {
 		return http.StatusUnprocessableEntity, ErrorDetail{Code: CodeInvalid,
 			Message: "Some fields need attention.", Fields: fields}
 	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, petition.ErrNotFound), errors.Is(err, staff.ErrNotFound),
-		errors.Is(err, donation.ErrNotFound):
+		errors.Is(err, donation.ErrNotFound), errors.Is(err, outbound.ErrNotFound):
 		return http.StatusNotFound, ErrorDetail{Code: CodeNotFound, Message: "Not found."}
 	case errors.Is(err, petition.ErrBadToken):
 		return http.StatusNotFound, ErrorDetail{Code: CodeNotFound,
@@ -87,6 +89,9 @@ func Classify(err error) (status int, detail ErrorDetail) {
 	case errors.Is(err, petition.ErrClosed):
 		return http.StatusConflict, ErrorDetail{Code: CodePetitionClosed,
 			Message: "This petition is closed and no longer takes signatures."}
+	case errors.Is(err, outbound.ErrDisabled):
+		return http.StatusConflict, ErrorDetail{Code: CodeWebhookDisabled,
+			Message: "This webhook endpoint is disabled: enable it first."}
 	case errors.Is(err, staff.ErrUnauthenticated):
 		return http.StatusUnauthorized, ErrorDetail{Code: CodeUnauthorized, Message: "Sign in to do this."}
 	case errors.Is(err, staff.ErrForbidden):

@@ -20,6 +20,10 @@ var noticeTexts = map[string]string{
 	"revoked":     "Token revoked. It stopped working at once.",
 	"logged_out":  "You have logged out.",
 	"reviewed":    "Review recorded.",
+	"disabled":    "Disabled: the endpoint gets no deliveries until it is enabled again.",
+	"enabled":     "Enabled: the endpoint gets deliveries again.",
+	"deleted":     "Deleted.",
+	"redelivered": "Queued again: the delivery will be sent with the same webhook-id.",
 }
 
 // Notice is the message to show for the request's "notice" parameter.
