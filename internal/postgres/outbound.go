@@ -389,21 +389,21 @@ func (s *WebhookStore) Redeliver(ctx context.Context, actor staff.Actor, endpoin
 // Target returns the delivery with its endpoint's URL, secret and state.
 func (s *WebhookStore) Target(ctx context.Context, deliveryID int64) (outbound.Target, error) {
 	var row struct {
-		deliveryRow `gorm:"embedded"`
-		URL         string
-		Secret      string
-		Enabled     bool
+		Delivery deliveryRow `gorm:"embedded"`
+		URL      string
+		Secret   string
+		Enabled  bool
 	}
 	err := s.db.gorm.WithContext(ctx).Raw(`SELECT d.id, d.message_id, d.endpoint_id, d.event_type, d.payload, d.status,
 			d.created_at, d.completed_at, e.url, e.secret, e.enabled
 		FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = ?`, deliveryID).Scan(&row).Error
-	if err == nil && row.ID == 0 {
+	if err == nil && row.Delivery.ID == 0 {
 		err = outbound.ErrNotFound
 	}
 	if err != nil {
 		return outbound.Target{}, fmt.Errorf("webhook delivery %d: %w", deliveryID, translate(err))
 	}
-	return outbound.Target{Delivery: row.domain(), URL: row.URL, Secret: row.Secret, Enabled: row.Enabled}, nil
+	return outbound.Target{Delivery: row.Delivery.domain(), URL: row.URL, Secret: row.Secret, Enabled: row.Enabled}, nil
 }
 
 // CancelDelivery marks a pending delivery cancelled (its endpoint is

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/tooling/apptest"
 )
@@ -55,6 +56,27 @@ func staffRoutes(e *env) []routeCase {
 			"ask": {"Do it."}, "goal": {"100"}}
 	}
 	sp := func(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+	// Webhook endpoints on an address deliveries refuse at once, and a
+	// finished delivery of each to send again.
+	hook := func() (int64, int64) {
+		ep, _, err := e.db.Webhooks().CreateEndpoint(e.t.Context(), staff.CommandLine(),
+			outbound.NewEndpoint{URL: "https://192.0.2.1/hooks", Events: []string{outbound.EventDonationPaid}})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var delivery int64
+		if err := e.db.SQL().QueryRowContext(e.t.Context(), `INSERT INTO webhook_deliveries (endpoint_id, event_type, payload, status)
+			VALUES ($1, 'donation.paid', '{}', 'failed') RETURNING id`, ep.ID).Scan(&delivery); err != nil {
+			e.t.Fatal(err)
+		}
+		return ep.ID, delivery
+	}
+	wh, whDelivery := hook()
+	whPageDelete, _ := hook()
+	whAPIDelete, whAPIDelivery := hook()
+	webhookBody := func() any {
+		return map[string]any{"url": "https://crm.example.org/hooks", "events": []string{outbound.EventDonationPaid}}
+	}
 	return []routeCase{
 		{http.MethodGet, "/admin", nil, nil, anyone, 200},
 		{http.MethodGet, "/admin/campaigns", nil, nil, editors, 200},
@@ -91,6 +113,14 @@ func staffRoutes(e *env) []routeCase {
 		{http.MethodPost, sp("/admin/staff/%d/tokens", target.ID), static(url.Values{"name": {"CRM"}}), nil, admins, 200},
 		{http.MethodPost, sp("/admin/tokens/%d/revoke", tok.ID), nil, nil, admins, 303},
 		{http.MethodGet, "/admin/audit", nil, nil, admins, 200},
+		{http.MethodGet, "/admin/webhooks", nil, nil, admins, 200},
+		{http.MethodPost, "/admin/webhooks", static(url.Values{"url": {"https://crm.example.org/hooks"},
+			"events": {outbound.EventDonationPaid}}), nil, admins, 200},
+		{http.MethodGet, sp("/admin/webhooks/%d", wh), nil, nil, admins, 200},
+		{http.MethodPost, sp("/admin/webhooks/%d/deliveries/%d/redeliver", wh, whDelivery), nil, nil, admins, 303},
+		{http.MethodPost, sp("/admin/webhooks/%d/disable", wh), nil, nil, admins, 303},
+		{http.MethodPost, sp("/admin/webhooks/%d/enable", wh), nil, nil, admins, 303},
+		{http.MethodPost, sp("/admin/webhooks/%d/delete", whPageDelete), nil, nil, admins, 303},
 
 		{http.MethodGet, "/api/v1/admin/me", nil, nil, anyone, 200},
 		{http.MethodGet, "/api/v1/admin/campaigns", nil, nil, editors, 200},
@@ -121,6 +151,12 @@ func staffRoutes(e *env) []routeCase {
 		{http.MethodPost, sp("/api/v1/admin/staff/%d/tokens", target.ID), nil, value(map[string]any{"name": "sync"}), admins, 201},
 		{http.MethodPost, sp("/api/v1/admin/tokens/%d/revoke", tok.ID), nil, nil, admins, 200},
 		{http.MethodGet, "/api/v1/admin/audit", nil, nil, admins, 200},
+		{http.MethodGet, "/api/v1/admin/webhooks", nil, nil, admins, 200},
+		{http.MethodPost, "/api/v1/admin/webhooks", nil, webhookBody, admins, 201},
+		{http.MethodPatch, sp("/api/v1/admin/webhooks/%d", wh), nil, value(map[string]any{"enabled": true}), admins, 200},
+		{http.MethodGet, sp("/api/v1/admin/webhooks/%d/deliveries", wh), nil, nil, admins, 200},
+		{http.MethodPost, sp("/api/v1/admin/webhooks/%d/deliveries/%d/redeliver", whAPIDelete, whAPIDelivery), nil, nil, admins, 202},
+		{http.MethodDelete, sp("/api/v1/admin/webhooks/%d", whAPIDelete), nil, nil, admins, 204},
 	}
 }
 
