@@ -27,18 +27,19 @@ import (
 
 // Steps of the suite, in the order they run.
 const (
-	StepPgbench = "pgbench" // the database's own insert rate, the baseline
-	StepSign    = "sign"    // 1: signing on one instance; 6: its memory
-	StepTwo     = "two"     // 2: the same load over two instances
-	StepPage    = "page"    // 3: the release page
-	StepScale   = "scale"   // 4: reading a count at 10 and at N signatures
-	StepExport  = "export"  // 5: the signatures CSV against psql \copy
-	StepEmail   = "email"   // 7: signing with email on, and the email backlog draining
-	StepVerify  = "verify"  // 8: signing a petition that verifies by email; 9: confirming
+	StepPgbench = "pgbench"  // the database's own insert rate, the baseline
+	StepSign    = "sign"     // 1: signing on one instance; 6: its memory
+	StepTwo     = "two"      // 2: the same load over two instances
+	StepPage    = "page"     // 3: the release page
+	StepScale   = "scale"    // 4: reading a count at 10 and at N signatures
+	StepExport  = "export"   // 5: the signatures CSV against psql \copy
+	StepEmail   = "email"    // 7: signing with email on, and the email backlog draining
+	StepVerify  = "verify"   // 8: signing a petition that verifies by email; 9: confirming
+	StepHooks   = "webhooks" // 10: signing with a webhook endpoint, and the deliveries
 )
 
 // AllSteps lists every step in running order.
-var AllSteps = []string{StepPgbench, StepSign, StepTwo, StepPage, StepScale, StepExport, StepEmail, StepVerify}
+var AllSteps = []string{StepPgbench, StepSign, StepTwo, StepPage, StepScale, StepExport, StepEmail, StepVerify, StepHooks}
 
 // DefaultServerURL is the PostgreSQL server used when neither
 // BENCH_DATABASE_URL nor DATABASE_URL is set.
@@ -194,6 +195,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		{StepExport, r.stepExport},
 		{StepEmail, r.stepEmail},
 		{StepVerify, r.stepVerify},
+		{StepHooks, r.stepWebhooks},
 	}
 	for _, s := range steps {
 		if !slices.Contains(r.opts.Steps, s.name) {
