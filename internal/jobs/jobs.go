@@ -12,9 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -107,7 +109,14 @@ type Config struct {
 type Runner struct {
 	pool   *pgxpool.Pool
 	client *river.Client[pgx.Tx]
+	// stop ends the retries of a start the database was not there for;
+	// done is closed once they are over.
+	stop, done chan struct{}
+	stopOnce   sync.Once
 }
+
+// startRetry is how often a start the database refused is tried again.
+const startRetry = 2 * time.Second
 
 // Start connects and starts the workers.
 func Start(ctx context.Context, cfg Config) (*Runner, error) {
@@ -153,16 +162,47 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	if err := client.Start(ctx); err != nil {
+	r := &Runner{pool: pool, client: client, stop: make(chan struct{}), done: make(chan struct{})}
+	err = client.Start(ctx)
+	var unreachable *pgconn.ConnectError
+	switch {
+	case err == nil:
+		close(r.done)
+	case errors.As(err, &unreachable):
+		// The server starts, and answers 503, while its database is away;
+		// the workers start when it is back.
+		cfg.Logger.Warn("job queue: the database does not answer; the workers start once it does", "error", err)
+		go r.retryStart(cfg.Logger)
+	default:
 		pool.Close()
 		return nil, fmt.Errorf("job queue: start: %w", err)
 	}
-	return &Runner{pool: pool, client: client}, nil
+	return r, nil
+}
+
+// retryStart starts the client once the database answers, or gives up at Stop.
+func (r *Runner) retryStart(logger *slog.Logger) {
+	defer close(r.done)
+	tick := time.NewTicker(startRetry)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-tick.C:
+			if err := r.client.Start(context.Background()); err == nil {
+				logger.Info("job queue: the workers started")
+				return
+			}
+		}
+	}
 }
 
 // Stop lets running jobs finish (until ctx ends, when they are cancelled and
 // left to be retried) and closes the connections.
 func (r *Runner) Stop(ctx context.Context) error {
+	r.stopOnce.Do(func() { close(r.stop) })
+	<-r.done
 	err := r.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		err = r.client.StopAndCancel(context.Background())
