@@ -449,8 +449,12 @@ func (s *WebhookStore) RecordAttempt(ctx context.Context, deliveryID int64, a ou
 			return err
 		}
 		if a.Result == outbound.ResultSucceeded {
+			// Every delivery of an endpoint would queue on its row: a
+			// healthy endpoint's last success is kept to the second only
+			// when it moves by a second or more.
 			return tx.Exec(`UPDATE webhook_endpoints SET last_success_at = greatest(last_success_at, ?), failing_since = NULL
-				WHERE id = ?`, a.AttemptedAt, endpointID).Error
+				WHERE id = ? AND (failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < ?::timestamptz - interval '1 second')`,
+				a.AttemptedAt, endpointID, a.AttemptedAt).Error
 		}
 		var health struct {
 			Enabled bool
