@@ -490,3 +490,44 @@ func TestWebhookBackoffSpansAboutThreeDays(t *testing.T) {
 		t.Errorf("attempts span %v, want about three days", total)
 	}
 }
+
+// Each new signature is delivered once as signature.counted, queued by the
+// signer's own statement; a repeat is not a new count and sends nothing.
+func TestSignatureCountedOncePerNewSignature(t *testing.T) {
+	_, db := pkgDB.Fresh(t)
+	srv := apptest.Start(t, db, apptest.Options{Config: allowPrivate, App: app.Options{Jobs: quickJobs()}})
+	f := apptest.Seed(t, db, nil)
+	r := newReceiver(t, func(int) int { return http.StatusOK })
+	_, secret := addEndpoint(t, db, r.server.URL, outbound.EventSignatureCounted)
+	r.setSecret(secret)
+	const signers = 12
+	var wg sync.WaitGroup
+	for i := range 2 * signers {
+		wg.Go(func() {
+			c := srv.Client(t)
+			if res := c.PostJSON(apptest.SignaturesPath(f.Petition.ID), apptest.SignBody(fmt.Sprintf("counted%d@example.org", i%signers))); res.Status != 201 {
+				t.Errorf("sign: %d %s", res.Status, res.Body)
+			}
+		})
+	}
+	wg.Wait()
+	apptest.AssertStored(t, db, f.Petition.ID, signers)
+	waitFor(t, "every signature delivered", func() bool {
+		return count(t, db, `SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'`) == signers
+	})
+	got := r.received()
+	ids := map[string]bool{}
+	for _, g := range got {
+		ids[g.ID] = true
+		if g.Type != outbound.EventSignatureCounted || !strings.Contains(g.Body, `"petition_slug": "`+f.Petition.Slug+`"`) ||
+			strings.Contains(g.Body, "example.org") {
+			t.Errorf("delivery %s", g.Body)
+		}
+	}
+	if len(got) != signers || len(ids) != signers {
+		t.Errorf("%d requests, %d webhook-ids; want %d", len(got), len(ids), signers)
+	}
+	if n := count(t, db, `SELECT count(DISTINCT (payload::jsonb->'data'->>'signature_id')) FROM webhook_deliveries`); n != signers {
+		t.Errorf("%d signatures delivered, want %d", n, signers)
+	}
+}

@@ -66,7 +66,9 @@ func (c *Confirmer) Close() { c.batches.close() }
 // statement: it locks them in id order (two batches confirming the same
 // signatures wait in turn instead of deadlocking, and the second finds
 // them counted), marks them counted, moves the count, the pending and
-// confirmed figures and the tallies once by their number, and answers for
+// confirmed figures and the tallies once by their number, queues a
+// signature.counted webhook delivery of each for every endpoint subscribed,
+// and answers for
 // each input id whether it exists and whether this statement counted it.
 // As in the signer, the count row is updated even by +0, so the answer
 // carries the newest committed count.
@@ -88,7 +90,7 @@ WITH input AS (
     FROM (SELECT count(*) AS n FROM upd) n
     WHERE c.petition_id = $2
     RETURNING c.signature_count
-), tal AS (` + addTalliesSQL("upd") + `
+), ` + SignatureCountedCTEs("hook", "(SELECT id, petition_id, now() AS created_at FROM upd)") + `, tal AS (` + addTalliesSQL("upd") + `
 )
 SELECT i.id, s.id IS NOT NULL AS found, upd.id IS NOT NULL AS counted,
        coalesce((SELECT signature_count FROM cnt), 0) AS signature_count

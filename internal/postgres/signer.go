@@ -215,7 +215,9 @@ type batchRow struct {
 // across a round trip to the server. See docs/performance.md.
 //
 // It takes only rows whose petition is open, skips repeats through the
-// unique (petition_id, email) constraint, then moves each open petition's
+// unique (petition_id, email) constraint, queues a signature.counted
+// webhook delivery of each new counted row for every endpoint subscribed (nothing
+// when there is none), then moves each open petition's
 // count once by its new rows and the tallies with it, and answers for every
 // input row whether its petition exists, is open, whether the row is new,
 // and the petition's count after the batch.
@@ -269,7 +271,7 @@ WITH input AS (
     FROM (SELECT id, '` + EmailForNew + `' AS reason FROM ins
           UNION ALL SELECT id, '` + EmailForRepeat + `' FROM repeats) j
     WHERE $2::boolean
-), per AS (
+), ` + SignatureCountedCTEs("hook", "(SELECT id, petition_id, created_at FROM ins WHERE state = 'counted')") + `, per AS (
     SELECT o.id AS petition_id,
            count(ins.petition_id) FILTER (WHERE ins.state = 'counted') AS counted,
            count(ins.petition_id) FILTER (WHERE ins.state = 'pending') AS pending
