@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -417,60 +418,73 @@ func (s *WebhookStore) CancelDelivery(ctx context.Context, deliveryID int64) err
 	return nil
 }
 
-// RecordAttempt logs an attempt, moves the delivery to status and the
-// endpoint's health, all in one transaction. An endpoint whose first failure
-// since its last success is at least disableAfter old, and which has just
-// failed again, is disabled, its pending deliveries cancelled and the
-// change written to the audit log.
+// recordAttemptSQL logs an attempt, moves its delivery and its endpoint's
+// health in one statement: one round trip and one commit per attempt, the
+// work every delivery does. A healthy endpoint's last success moves only
+// when it moves by a second or more, so that its deliveries do not all queue
+// on its row. It answers the endpoint, whether it is enabled, and whether it
+// has now failed for longer than it may (only ever on a failure).
+const recordAttemptSQL = `
+WITH d AS (
+    UPDATE webhook_deliveries SET attempts = attempts + 1,
+        status = CASE WHEN status = 'cancelled' AND $2 = 'pending' THEN status ELSE $2 END,
+        completed_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END
+    WHERE id = $1
+    RETURNING endpoint_id
+), a AS (
+    INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, result, response_body, error)
+    SELECT $1, $3, $4, $5, $6, $7, $8 FROM d
+), e AS (
+    UPDATE webhook_endpoints w SET
+        last_success_at = CASE WHEN $9 THEN greatest(w.last_success_at, $3) ELSE w.last_success_at END,
+        failing_since   = CASE WHEN $9 THEN NULL ELSE coalesce(w.failing_since, $3) END
+    FROM d
+    WHERE w.id = d.endpoint_id
+      AND (NOT $9 OR w.failing_since IS NOT NULL OR w.last_success_at IS NULL OR w.last_success_at < $3::timestamptz - interval '1 second')
+    RETURNING w.enabled, NOT $9 AND w.failing_since <= clock_timestamp() - $10::interval AS expired
+)
+SELECT d.endpoint_id, coalesce(e.enabled, false), coalesce(e.expired, false) FROM d LEFT JOIN e ON true`
+
+// RecordAttempt logs an attempt and moves the delivery to status and the
+// endpoint's health, in one statement. An endpoint whose first failure since
+// its last success is at least disableAfter old, and which has just failed
+// again, is then disabled, its pending deliveries cancelled and the change
+// written to the audit log, in a transaction of its own.
 func (s *WebhookStore) RecordAttempt(ctx context.Context, deliveryID int64, a outbound.Attempt, status string,
 	disableAfter time.Duration) (outbound.Outcome, error) {
-	var out outbound.Outcome
+	var code *int
+	if a.StatusCode != 0 {
+		code = &a.StatusCode
+	}
+	var endpointID int64
+	var enabled, expired bool
+	err := s.db.sql.QueryRowContext(ctx, recordAttemptSQL, deliveryID, status, a.AttemptedAt, a.Duration.Milliseconds(), code,
+		a.Result, a.ResponseBody, a.Error, a.Result == outbound.ResultSucceeded,
+		fmt.Sprintf("%d microseconds", disableAfter.Microseconds())).Scan(&endpointID, &enabled, &expired)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Deleted while the attempt was made.
+		return outbound.Outcome{}, fmt.Errorf("record webhook attempt %d: %w", deliveryID, outbound.ErrNotFound)
+	}
+	if err != nil {
+		return outbound.Outcome{}, fmt.Errorf("record webhook attempt %d: %w", deliveryID, translate(err))
+	}
+	if !enabled || !expired {
+		return outbound.Outcome{}, nil
+	}
+	disabled, err := s.disableFailing(ctx, endpointID)
+	if err != nil {
+		return outbound.Outcome{}, fmt.Errorf("record webhook attempt %d: %w", deliveryID, translate(err))
+	}
+	return outbound.Outcome{Disabled: disabled}, nil
+}
+
+// disableFailing disables an endpoint that has failed for too long, unless
+// another attempt has disabled it (or an admin has) meanwhile.
+func (s *WebhookStore) disableFailing(ctx context.Context, endpointID int64) (bool, error) {
+	disabled := false
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var code *int
-		if a.StatusCode != 0 {
-			code = &a.StatusCode
-		}
-		var endpointID int64
-		err := tx.Raw(`UPDATE webhook_deliveries SET attempts = attempts + 1,
-				status = CASE WHEN status = ? AND ? = ? THEN status ELSE ? END,
-				completed_at = CASE WHEN ? = ? THEN NULL ELSE now() END
-			WHERE id = ? RETURNING endpoint_id`,
-			outbound.DeliveryCancelled, status, outbound.DeliveryPending, status,
-			status, outbound.DeliveryPending, deliveryID).Scan(&endpointID).Error
-		if err != nil {
-			return err
-		}
-		if endpointID == 0 {
-			return outbound.ErrNotFound // deleted while the attempt was made
-		}
-		if err := tx.Exec(`INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, result, response_body, error)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, deliveryID, a.AttemptedAt, a.Duration.Milliseconds(), code, a.Result,
-			a.ResponseBody, a.Error).Error; err != nil {
-			return err
-		}
-		if a.Result == outbound.ResultSucceeded {
-			// Every delivery of an endpoint would queue on its row: a
-			// healthy endpoint's last success is kept to the second only
-			// when it moves by a second or more.
-			return tx.Exec(`UPDATE webhook_endpoints SET last_success_at = greatest(last_success_at, ?), failing_since = NULL
-				WHERE id = ? AND (failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < ?::timestamptz - interval '1 second')`,
-				a.AttemptedAt, endpointID, a.AttemptedAt).Error
-		}
-		var health struct {
-			Enabled bool
-			Expired bool
-		}
-		if err := tx.Raw(`UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, ?)
-				WHERE id = ?
-				RETURNING enabled, failing_since <= clock_timestamp() - ?::interval AS expired`,
-			a.AttemptedAt, endpointID, fmt.Sprintf("%d microseconds", disableAfter.Microseconds())).Scan(&health).Error; err != nil {
-			return err
-		}
-		if !health.Enabled || !health.Expired {
-			return nil
-		}
 		before, err := loadEndpoint(tx, endpointID, true)
-		if err != nil {
+		if err != nil || !before.Enabled || before.FailingSince == nil {
 			return err
 		}
 		var after endpointRow
@@ -481,17 +495,11 @@ func (s *WebhookStore) RecordAttempt(ctx context.Context, deliveryID int64, a ou
 		if err := cancelPending(tx, endpointID); err != nil {
 			return err
 		}
-		out.Disabled = true
+		disabled = true
 		return writeAudit(tx, webhookActor, outbound.ActionAutoDisable, "webhook", endpointID,
 			snapEndpoint(before.domain()), snapEndpoint(after.domain()))
 	})
-	if errors.Is(err, outbound.ErrNotFound) {
-		return outbound.Outcome{}, fmt.Errorf("record webhook attempt %d: %w", deliveryID, err)
-	}
-	if err != nil {
-		return outbound.Outcome{}, fmt.Errorf("record webhook attempt %d: %w", deliveryID, translate(err))
-	}
-	return out, nil
+	return disabled, err
 }
 
 // donationData is a donation in webhooks: ids and amounts, never the
