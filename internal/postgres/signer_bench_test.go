@@ -6,7 +6,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/staff"
 )
 
 // benchmarkSign signs b.N distinct people, 64 at a time per core, spread
@@ -46,3 +48,20 @@ func benchmarkSign(b *testing.B, petitions int) {
 
 func BenchmarkSignOnePetition(b *testing.B)  { benchmarkSign(b, 1) }
 func BenchmarkSignSixPetitions(b *testing.B) { benchmarkSign(b, 6) }
+
+// BenchmarkSignOnePetitionWithWebhook is BenchmarkSignOnePetition with an
+// endpoint subscribed to signature.counted: each new signature also queues
+// its delivery and job in the batch's statement.
+func BenchmarkSignOnePetitionWithWebhook(b *testing.B) {
+	e, _, err := shared.Webhooks().CreateEndpoint(context.Background(), staff.CommandLine(),
+		outbound.NewEndpoint{URL: "https://crm.example.org/bench", Events: []string{outbound.EventSignatureCounted}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := shared.Webhooks().DeleteEndpoint(context.Background(), staff.CommandLine(), e.ID); err != nil {
+			b.Error(err)
+		}
+	})
+	benchmarkSign(b, 1)
+}

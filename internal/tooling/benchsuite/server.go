@@ -91,6 +91,9 @@ func startServer(ctx context.Context, name string, env serverEnv) (*server, erro
 		"SIGN_RATE_PER_MINUTE=0",
 		"LOG_LEVEL=" + env.logLevel,
 		"DATABASE_URL_FILE=", "STRIPE_SECRET_KEY=", "STRIPE_SECRET_KEY_FILE=",
+		// Every instance works the shared queue, so every instance may
+		// deliver the webhook step's deliveries to its loopback receiver.
+		"WEBHOOK_ALLOW_PRIVATE=true",
 	}
 	if env.profile {
 		if s.pprof, err = freeLoopbackAddr(); err != nil {
