@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -173,7 +174,7 @@ func (c *Client) send(method, path string, body io.Reader, header ...string) (*h
 // checkContract returns an error for an exchange under /api/v1 that the
 // OpenAPI document does not describe.
 func (c *Client) checkContract(res *http.Response, sent *capturedBody, body []byte, unread bool) error {
-	if c.contract == nil || !strings.HasPrefix(res.Request.URL.Path, APIPrefix) {
+	if c.contract == nil || !strings.HasPrefix(res.Request.URL.Path, APIPrefix) || refusedByHTTPServer(res, body) {
 		return nil
 	}
 	ex := Exchange{Method: res.Request.Method, URL: res.Request.URL, RequestHeader: res.Request.Header,
@@ -185,6 +186,16 @@ func (c *Client) checkContract(res *http.Response, sent *capturedBody, body []by
 		return fmt.Errorf("OpenAPI contract: %w", err)
 	}
 	return nil
+}
+
+// refusedByHTTPServer reports net/http's own answer to a request it could
+// not parse (a space or a control byte in the request line, headers too
+// large): "400 Bad Request" in plain text on a closed connection, written
+// before any route runs, so no route's document applies to it.
+func refusedByHTTPServer(res *http.Response, body []byte) bool {
+	return res.StatusCode >= 400 && res.StatusCode < 500 && res.Close &&
+		res.Header.Get("Content-Type") == "text/plain; charset=utf-8" &&
+		string(body) == strconv.Itoa(res.StatusCode)+" "+http.StatusText(res.StatusCode)
 }
 
 // Get sends a GET.
