@@ -49,6 +49,13 @@ type Config struct {
 	// without a default port) whose pages may frame the embeddable sign
 	// form. Empty: no site may.
 	EmbedOrigins []string
+	// PrivacyContact is the email address the privacy notice gives for
+	// questions about supporters' data: PRIVACY_CONTACT, else MAIL_FROM's
+	// address. Empty when neither is set.
+	PrivacyContact string
+	// RetentionDays is how long after a petition closes its signatures keep
+	// the signers' names, emails and postcodes before they are anonymised.
+	RetentionDays int
 }
 
 // Defaults, as documented in the README.
@@ -59,6 +66,7 @@ const (
 	DefaultSignRatePerMinute = 60
 	DefaultOrgName           = "advocacy"
 	DefaultConfirmTTL        = 7 * 24 * time.Hour
+	DefaultRetentionDays     = 180
 )
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -72,6 +80,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MailFrom:          getenv("MAIL_FROM"),
 		OrgName:           or(getenv("ORG_NAME"), DefaultOrgName),
 		ConfirmTTL:        DefaultConfirmTTL,
+		RetentionDays:     DefaultRetentionDays,
 	}
 	var err error
 	if c.DatabaseURL, err = secret(getenv, "DATABASE_URL"); err != nil {
@@ -139,7 +148,37 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.EmbedOrigins, err = embedOrigins(getenv("EMBED_ORIGINS")); err != nil {
 		return Config{}, err
 	}
+	if c.PrivacyContact, err = privacyContact(getenv("PRIVACY_CONTACT"), c.MailFrom); err != nil {
+		return Config{}, err
+	}
+	if v := getenv("RETENTION_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("RETENTION_DAYS: %q is not a whole number of days ≥ 1", v)
+		}
+		c.RetentionDays = n
+	}
 	return c, nil
+}
+
+// privacyContact reads PRIVACY_CONTACT: a bare email address, shown on the
+// privacy notice. Unset, it is MAIL_FROM's address (already checked).
+func privacyContact(raw, mailFrom string) (string, error) {
+	if raw == "" {
+		if mailFrom == "" {
+			return "", nil
+		}
+		a, err := mail.ParseAddress(mailFrom)
+		if err != nil {
+			return "", nil // MAIL_FROM's own check reports it
+		}
+		return a.Address, nil
+	}
+	a, err := mail.ParseAddress(raw)
+	if err != nil || a.Name != "" || a.Address != raw {
+		return "", fmt.Errorf("PRIVACY_CONTACT: %q is not a bare email address such as privacy@example.org", raw)
+	}
+	return a.Address, nil
 }
 
 // MaxEmbedHostLen is the longest host name EMBED_ORIGINS takes: signatures
@@ -283,6 +322,15 @@ func baseURLFor(httpAddr string) string {
 
 // DonationsEnabled reports whether a Stripe key is configured.
 func (c Config) DonationsEnabled() bool { return c.StripeSecretKey != "" }
+
+// Retention is RetentionDays, or DefaultRetentionDays when a configuration
+// built in code leaves it unset.
+func (c Config) Retention() int {
+	if c.RetentionDays <= 0 {
+		return DefaultRetentionDays
+	}
+	return c.RetentionDays
+}
 
 // EmailEnabled reports whether a mail server is configured.
 func (c Config) EmailEnabled() bool { return c.SMTPURL != "" }

@@ -29,6 +29,7 @@ func TestDefaults(t *testing.T) {
 		SignRatePerMinute: 60,
 		OrgName:           "advocacy",
 		ConfirmTTL:        7 * 24 * time.Hour,
+		RetentionDays:     180,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(empty env)\n got %+v\nwant %+v", c, want)
@@ -58,6 +59,8 @@ func TestFromEnvironment(t *testing.T) {
 		"MAIL_FROM":             "Campaigns <campaigns@example.org>",
 		"ORG_NAME":              "Rights Watch",
 		"CONFIRM_TTL":           "48h",
+		"PRIVACY_CONTACT":       "privacy@example.org",
+		"RETENTION_DAYS":        "90",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +78,8 @@ func TestFromEnvironment(t *testing.T) {
 		MailFrom:            "Campaigns <campaigns@example.org>",
 		OrgName:             "Rights Watch",
 		ConfirmTTL:          48 * time.Hour,
+		PrivacyContact:      "privacy@example.org",
+		RetentionDays:       90,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got %+v\nwant %+v", c, want)
@@ -145,6 +150,10 @@ func TestErrors(t *testing.T) {
 		{"CONFIRM_TTL negative", map[string]string{"CONFIRM_TTL": "-1h"}, "CONFIRM_TTL"},
 		{"CONFIRM_TTL days", map[string]string{"CONFIRM_TTL": "7d"}, "CONFIRM_TTL"},
 		{"CONFIRM_TTL bare number", map[string]string{"CONFIRM_TTL": "168"}, "CONFIRM_TTL"},
+		{"PRIVACY_CONTACT not an address", map[string]string{"PRIVACY_CONTACT": "the data officer"}, "PRIVACY_CONTACT"},
+		{"PRIVACY_CONTACT with a name", map[string]string{"PRIVACY_CONTACT": "DPO <dpo@example.org>"}, "PRIVACY_CONTACT"},
+		{"RETENTION_DAYS zero", map[string]string{"RETENTION_DAYS": "0"}, "RETENTION_DAYS"},
+		{"RETENTION_DAYS word", map[string]string{"RETENTION_DAYS": "half a year"}, "RETENTION_DAYS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,6 +228,11 @@ func TestSettings(t *testing.T) {
 		{map[string]string{"MAIL_FROM": "a@example.org"}, func(c config.Config) bool { return !c.EmailEnabled() && c.MailFrom == "a@example.org" }},
 		{map[string]string{"CONFIRM_TTL": "90m"}, func(c config.Config) bool { return c.ConfirmTTL == 90*time.Minute }},
 		{map[string]string{"ORG_NAME": "Rights Watch"}, func(c config.Config) bool { return c.OrgName == "Rights Watch" }},
+		// Without PRIVACY_CONTACT the notice gives MAIL_FROM's address.
+		{map[string]string{"MAIL_FROM": "Campaigns <campaigns@example.org>"}, func(c config.Config) bool {
+			return c.PrivacyContact == "campaigns@example.org"
+		}},
+		{map[string]string{"RETENTION_DAYS": "1"}, func(c config.Config) bool { return c.RetentionDays == 1 }},
 	}
 	for _, tt := range tests {
 		c, err := config.Load(env(tt.vars))
