@@ -103,8 +103,15 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		return fail(err)
 	}
 	tokens := petition.NewTokens(confirmKey.get)
+	// Unsubscribe links have a key of their own, and their purpose in every
+	// MAC: one can never confirm, nor a confirmation link unsubscribe.
+	unsubscribeKey, err := loadServerKey(db, UnsubscribeKey, logger)
+	if err != nil {
+		return fail(err)
+	}
+	unsubscribeTokens := petition.NewTokensFor(petition.PurposeUnsubscribe, unsubscribeKey.get)
 	if cfg.EmailEnabled() {
-		runner, err := startJobs(cfg, logger, db, opts.Mailer, emailed, tokens)
+		runner, err := startJobs(cfg, logger, db, opts.Mailer, emailed, tokens, unsubscribeTokens)
 		if err != nil {
 			return fail(err)
 		}
@@ -136,7 +143,8 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		// Links already sent stay good while email is off.
 		Confirmations: petition.NewConfirmations(tokens, confirmTTL(cfg), petitions, db.Confirmations(),
 			stores.Confirmer(a.confirmer)),
-		Staff: db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
+		Unsubscribes: petition.NewUnsubscribes(unsubscribeTokens, petitions, db.Consent()),
+		Staff:        db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
 		Donations: donation.NewService(db.Donations(), donation.ServiceConfig{
 			Gateway: gateway, Verifier: verifier, BaseURL: cfg.BaseURL, Logger: logger}),
 		EmbedKey: embedKey.get,
@@ -221,7 +229,7 @@ func (a *App) Close() {
 // mailer, or through SMTP_URL's server when mailer is nil, and telling
 // emailed (when set) of each attempt.
 func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, mailer notify.Mailer,
-	emailed func(result string), tokens *petition.Tokens) (*jobs.Runner, error) {
+	emailed func(result string), tokens, unsubscribeTokens *petition.Tokens) (*jobs.Runner, error) {
 	if mailer == nil {
 		sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, OrgName: cfg.OrgName})
 		if err != nil {
@@ -230,7 +238,7 @@ func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, mailer n
 		mailer = sender
 	}
 	notices, err := notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: cfg.BaseURL, OrgName: cfg.OrgName,
-		Tokens: tokens, ConfirmTTL: confirmTTL(cfg)})
+		Tokens: tokens, ConfirmTTL: confirmTTL(cfg), UnsubscribeTokens: unsubscribeTokens})
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +257,9 @@ func confirmTTL(cfg config.Config) time.Duration {
 
 // ConfirmKey names the server key that signs confirmation links.
 const ConfirmKey = "confirm_signature"
+
+// UnsubscribeKey names the server key that signs unsubscribe links.
+const UnsubscribeKey = "unsubscribe"
 
 // payments returns a Stripe gateway when STRIPE_SECRET_KEY is set (else
 // donations stay off) and a webhook verifier when STRIPE_WEBHOOK_SECRET is.
