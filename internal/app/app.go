@@ -50,6 +50,9 @@ type Options struct {
 	// (`serve` sets it when METRICS_ADDR is; see internal/metrics). Unset,
 	// nothing is measured.
 	Metrics *prometheus.Registry
+	// RetainOnStart runs the daily retention job as the workers start, as
+	// well as at its hour (tests of the job).
+	RetainOnStart bool
 }
 
 // App is the server, ready to serve.
@@ -63,8 +66,8 @@ type App struct {
 	ownSigner bool
 	// confirmer counts signatures confirmed from emailed links.
 	confirmer *postgres.Confirmer
-	// jobs works the background jobs; nil while email is off (there are no
-	// others yet).
+	// jobs works the background jobs: emails while email is on, and the
+	// daily retention run always.
 	jobs *jobs.Runner
 }
 
@@ -110,13 +113,12 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		return fail(err)
 	}
 	unsubscribeTokens := petition.NewTokensFor(petition.PurposeUnsubscribe, unsubscribeKey.get)
-	if cfg.EmailEnabled() {
-		runner, err := startJobs(cfg, logger, db, opts.Mailer, emailed, tokens, unsubscribeTokens)
-		if err != nil {
-			return fail(err)
-		}
-		a.jobs = runner
+	// The workers run whether email is on or not: retention runs daily.
+	runner, err := startJobs(cfg, logger, db, opts, emailed, tokens, unsubscribeTokens)
+	if err != nil {
+		return fail(err)
 	}
+	a.jobs = runner
 	md := markdown.New()
 	// Bodies are rendered as staff save them; a petition verifies by email
 	// only while email is on.
@@ -228,22 +230,28 @@ func (a *App) Close() {
 // startJobs starts the workers of the background jobs, sending email through
 // mailer, or through SMTP_URL's server when mailer is nil, and telling
 // emailed (when set) of each attempt.
-func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, mailer notify.Mailer,
+func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options,
 	emailed func(result string), tokens, unsubscribeTokens *petition.Tokens) (*jobs.Runner, error) {
-	if mailer == nil {
-		sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, OrgName: cfg.OrgName})
+	var notices *notify.Service
+	if cfg.EmailEnabled() {
+		mailer := opts.Mailer
+		if mailer == nil {
+			sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, OrgName: cfg.OrgName})
+			if err != nil {
+				return nil, err
+			}
+			mailer = sender
+		}
+		var err error
+		notices, err = notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: cfg.BaseURL, OrgName: cfg.OrgName,
+			Tokens: tokens, ConfirmTTL: confirmTTL(cfg), UnsubscribeTokens: unsubscribeTokens})
 		if err != nil {
 			return nil, err
 		}
-		mailer = sender
-	}
-	notices, err := notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: cfg.BaseURL, OrgName: cfg.OrgName,
-		Tokens: tokens, ConfirmTTL: confirmTTL(cfg), UnsubscribeTokens: unsubscribeTokens})
-	if err != nil {
-		return nil, err
 	}
 	return jobs.Start(context.Background(), jobs.Config{DatabaseURL: db.URL(), Notices: notices, Logger: logger,
-		Emailed: emailed})
+		Emailed: emailed, Retention: petition.NewRetention(db.Retention(), cfg.Retention()),
+		RetainOnStart: opts.RetainOnStart})
 }
 
 // confirmTTL is how long confirmation links last: CONFIRM_TTL, or the

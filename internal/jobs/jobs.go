@@ -70,12 +70,71 @@ const (
 // tried again later.
 func (w *signatureEmail) Timeout(*river.Job[SignatureEmailArgs]) time.Duration { return time.Minute }
 
+// RetainArgs is the daily retention job: the signatures of petitions closed
+// longer than RETENTION_DAYS ago lose their signers' details. It is
+// inserted by River's periodic scheduler on the leader instance.
+type RetainArgs struct{}
+
+// Kind names the job in the queue.
+func (RetainArgs) Kind() string { return "privacy_retain" }
+
+// MaintenanceQueue is the queue of the jobs that look after the data
+// rather than people (retention), worked whether email is on or not.
+const MaintenanceQueue = "maintenance"
+
+// RetentionHour is the hour (UTC) the daily retention job runs at: a fixed
+// time of day rather than every 24 hours from start, so deploys and
+// restarts do not keep putting it off.
+const RetentionHour = 3
+
+// dailyAt is a River schedule: every day at an hour, UTC.
+type dailyAt int
+
+func (h dailyAt) Next(now time.Time) time.Time {
+	now = now.UTC()
+	next := time.Date(now.Year(), now.Month(), now.Day(), int(h), 0, 0, 0, time.UTC)
+	if !next.After(now) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next
+}
+
+// retain runs retention and logs what it did and what comes next.
+type retain struct {
+	river.WorkerDefaults[RetainArgs]
+	retention *petition.Retention
+	logger    *slog.Logger
+}
+
+func (w *retain) Work(ctx context.Context, _ *river.Job[RetainArgs]) error {
+	rep, err := w.retention.Run(ctx, false)
+	if err != nil {
+		return err
+	}
+	attrs := []any{"petitions", len(rep.Petitions), "signatures", rep.Anonymised(), "cutoff", rep.Cutoff}
+	if rep.Next != nil {
+		attrs = append(attrs, "next_petition", rep.Next.PetitionID, "next_at", rep.NextAt)
+	}
+	w.logger.InfoContext(ctx, "retention", attrs...)
+	return nil
+}
+
+// Timeout lets a run over millions of rows finish: it commits in batches,
+// so a run cut short keeps what it did and the next carries on.
+func (w *retain) Timeout(*river.Job[RetainArgs]) time.Duration { return time.Hour }
+
 // Config is what the workers need.
 type Config struct {
 	// DatabaseURL is the database the queue lives in.
 	DatabaseURL string
-	Notices     *notify.Service
-	Logger      *slog.Logger
+	// Notices sends the emails; nil while email is off, when email jobs
+	// (queued while it was on) wait in the queue untouched.
+	Notices *notify.Service
+	// Retention, when set, is run daily at RetentionHour UTC.
+	Retention *petition.Retention
+	// RetainOnStart runs retention as the workers start, too (tests).
+	RetainOnStart bool
+	Logger        *slog.Logger
 	// PollInterval is how often idle workers look for new jobs (default 1 s:
 	// an email leaves within about a second of its signature).
 	PollInterval time.Duration
@@ -91,7 +150,16 @@ type Config struct {
 type Runner struct {
 	pool   *pgxpool.Pool
 	client *river.Client[pgx.Tx]
+	// started is closed once the client has started, or given up trying
+	// (Stop); cancelStart stops the tries.
+	started     chan struct{}
+	cancelStart context.CancelFunc
+	running     bool
 }
+
+// startRetryMax is the longest wait between tries to start the workers
+// while the database does not answer.
+const startRetryMax = 30 * time.Second
 
 // Start connects and starts the workers.
 func Start(ctx context.Context, cfg Config) (*Runner, error) {
@@ -109,12 +177,31 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &signatureEmail{notices: cfg.Notices, emailed: cfg.Emailed}); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("job queue: %w", err)
+	queues := map[string]river.QueueConfig{}
+	var periodic []*river.PeriodicJob
+	if cfg.Notices != nil {
+		if err := river.AddWorkerSafely(workers, &signatureEmail{notices: cfg.Notices, emailed: cfg.Emailed}); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("job queue: %w", err)
+		}
+		queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: cfg.MaxWorkers}
+	}
+	if cfg.Retention != nil {
+		if err := river.AddWorkerSafely(workers, &retain{retention: cfg.Retention, logger: cfg.Logger}); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("job queue: %w", err)
+		}
+		queues[MaintenanceQueue] = river.QueueConfig{MaxWorkers: 1}
+		periodic = append(periodic, river.NewPeriodicJob(dailyAt(RetentionHour),
+			func() (river.JobArgs, *river.InsertOpts) {
+				// One a day, however many leaders come and go.
+				return RetainArgs{}, &river.InsertOpts{Queue: MaintenanceQueue, MaxAttempts: 5,
+					UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+			}, &river.PeriodicJobOpts{ID: RetainArgs{}.Kind(), RunOnStart: cfg.RetainOnStart}))
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Queues:            queues,
+		PeriodicJobs:      periodic,
 		Workers:           workers,
 		FetchPollInterval: cfg.PollInterval,
 		// River fetches at most the free workers' worth of jobs per fetch,
@@ -129,16 +216,47 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	if err := client.Start(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("job queue: start: %w", err)
+	r := &Runner{pool: pool, client: client, started: make(chan struct{})}
+	err = client.Start(ctx)
+	if err == nil {
+		r.running = true
+		close(r.started)
+		return r, nil
 	}
-	return &Runner{pool: pool, client: client}, nil
+	// The server starts while its database is down (and answers 503 until
+	// it is back); so do the workers, a little later.
+	cfg.Logger.Warn("job queue: cannot start yet; trying again in the background", "err", err)
+	retryCtx, cancel := context.WithCancel(context.Background())
+	r.cancelStart = cancel
+	go func() {
+		defer close(r.started)
+		for delay := time.Second; ; delay = min(2*delay, startRetryMax) {
+			select {
+			case <-retryCtx.Done():
+				return
+			case <-time.After(delay): // backing off while the database is down
+			}
+			if err := client.Start(retryCtx); err == nil {
+				r.running = true
+				cfg.Logger.Info("job queue: started")
+				return
+			}
+		}
+	}()
+	return r, nil
 }
 
 // Stop lets running jobs finish (until ctx ends, when they are cancelled and
 // left to be retried) and closes the connections.
 func (r *Runner) Stop(ctx context.Context) error {
+	if r.cancelStart != nil {
+		r.cancelStart()
+	}
+	<-r.started
+	if !r.running {
+		r.pool.Close()
+		return nil
+	}
 	err := r.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		err = r.client.StopAndCancel(context.Background())
