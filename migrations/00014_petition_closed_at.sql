@@ -18,6 +18,12 @@
 -- postcode are '', and email is 'erased-<id>@invalid', which keeps the
 -- email CHECK and the (petition_id, email) uniqueness, and which no signer
 -- can type (signing asks for a domain of two labels at least).
+--
+-- donations.personal_data_erased_at marks a donation whose donor details
+-- (name, email, and a Gift Aid declaration's name, home address and
+-- postcode) were erased GIFTAID_RETENTION_YEARS after the donation, as
+-- HMRC's record-keeping period ends; amounts, dates and states stay for the
+-- books. A declaration then keeps its date, taxpayer statement and wording.
 
 -- +goose Up
 ALTER TABLE petitions ADD COLUMN closed_at timestamptz;
@@ -47,7 +53,19 @@ ALTER TABLE signatures DROP CONSTRAINT signatures_full_name_check;
 ALTER TABLE signatures ADD CONSTRAINT signatures_full_name_check
     CHECK (length(full_name) BETWEEN 1 AND 200 OR (anonymised_at IS NOT NULL AND full_name = ''));
 
+ALTER TABLE donations ADD COLUMN personal_data_erased_at timestamptz;
+ALTER TABLE donations DROP CONSTRAINT donations_check;
+ALTER TABLE donations ADD CONSTRAINT donations_check CHECK (gift_aid_declared_at IS NULL OR (
+    currency = 'GBP' AND gift_aid_taxpayer AND gift_aid_wording_version IS NOT NULL
+    AND ((gift_aid_full_name <> '' AND gift_aid_home_address <> '' AND gift_aid_postcode <> '')
+         OR personal_data_erased_at IS NOT NULL)));
+
 -- +goose Down
+ALTER TABLE donations DROP CONSTRAINT donations_check;
+ALTER TABLE donations ADD CONSTRAINT donations_check CHECK (gift_aid_declared_at IS NULL OR (
+    currency = 'GBP' AND gift_aid_taxpayer AND gift_aid_wording_version IS NOT NULL
+    AND gift_aid_full_name <> '' AND gift_aid_home_address <> '' AND gift_aid_postcode <> '')) NOT VALID;
+ALTER TABLE donations DROP COLUMN personal_data_erased_at;
 -- Anonymised rows keep their empty names: the old CHECK is restored
 -- without checking them.
 ALTER TABLE signatures DROP CONSTRAINT signatures_full_name_check;

@@ -7,13 +7,16 @@ import (
 	"time"
 
 	"github.com/advocacy/advocacy/internal/config"
+	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
 const privacyUsage = `usage: advocacy privacy retain [--dry-run]
   anonymise the signatures of petitions closed more than RETENTION_DAYS (180) days ago:
   names, emails and postcodes go; country, source, state and times stay, so counts,
-  tallies and dashboards do not change. Says what it changed and what comes due next.
+  tallies and dashboards do not change; and erase donors' details (name, email, Gift Aid
+  declaration's name and address) from donations made more than GIFTAID_RETENTION_YEARS (6)
+  years ago, keeping the amounts. Says what it changed and what comes due next.
   --dry-run   say what it would change, and change nothing
 `
 
@@ -29,7 +32,28 @@ func retain(ctx context.Context, cfg config.Config, dryRun bool, stdout io.Write
 		return err
 	}
 	printRetention(stdout, rep)
+	drep, err := donation.NewRetention(db.Retention(), cfg.GiftAidRetention()).Run(ctx, dryRun)
+	if err != nil {
+		return err
+	}
+	printDonationRetention(stdout, drep)
 	return nil
+}
+
+// printDonationRetention says how many donations lost their donor details
+// (or would) and when the next comes due.
+func printDonationRetention(w io.Writer, rep donation.RetentionReport) {
+	verb := "erased"
+	if rep.DryRun {
+		verb = "would erase"
+	}
+	fmt.Fprintf(w, "donations: %d years; %s the donor details of %d donations made before %s\n",
+		rep.Years, verb, rep.Erased, rep.Cutoff.UTC().Format("2006-01-02 15:04 MST"))
+	if rep.NextAt.IsZero() {
+		fmt.Fprintln(w, "next: no donation holds donor details")
+		return
+	}
+	fmt.Fprintf(w, "next: the oldest donation holding donor details comes due on %s\n", rep.NextAt.UTC().Format("2006-01-02 15:04 MST"))
 }
 
 // printRetention says what a retention run changed (or would) and what

@@ -44,6 +44,8 @@ func TestPrivacyRetain(t *testing.T) {
   would anonymise 25 signatures of petition 1 \(` + demoSlug(t, db) + `, closed 2026-01-01 00:00 UTC\)
 would anonymise 25 signatures of 1 petition\(s\)
 next: no petition holding signers' details is closed or due to close
+donations: 6 years; would erase the donor details of 0 donations made before \d{4}-\d\d-\d\d \d\d:\d\d UTC
+next: no donation holds donor details
 $`)
 	if err != nil || !dry.MatchString(stdout) {
 		t.Fatalf("dry run printed %q, %v", stdout, err)

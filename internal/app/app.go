@@ -251,7 +251,8 @@ func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Opt
 	}
 	return jobs.Start(context.Background(), jobs.Config{DatabaseURL: db.URL(), Notices: notices, Logger: logger,
 		Emailed: emailed, Retention: petition.NewRetention(db.Retention(), cfg.Retention()),
-		RetainOnStart: opts.RetainOnStart})
+		DonationRetention: donation.NewRetention(db.Retention(), cfg.GiftAidRetention()),
+		RetainOnStart:     opts.RetainOnStart})
 }
 
 // confirmTTL is how long confirmation links last: CONFIRM_TTL, or the

@@ -56,6 +56,10 @@ type Config struct {
 	// RetentionDays is how long after a petition closes its signatures keep
 	// the signers' names, emails and postcodes before they are anonymised.
 	RetentionDays int
+	// GiftAidRetentionYears is how long after a donation its donor's
+	// details (and a Gift Aid declaration's) are kept before they are
+	// erased; the amounts stay.
+	GiftAidRetentionYears int
 }
 
 // Defaults, as documented in the README.
@@ -67,20 +71,24 @@ const (
 	DefaultOrgName           = "advocacy"
 	DefaultConfirmTTL        = 7 * 24 * time.Hour
 	DefaultRetentionDays     = 180
+	// DefaultGiftAidRetentionYears is HMRC's record-keeping period for
+	// Gift Aid declarations: six years after the donation.
+	DefaultGiftAidRetentionYears = 6
 )
 
 // Load reads the configuration through getenv (os.Getenv in production).
 // A variable NAME_FILE names a file holding the secret instead of NAME.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		HTTPAddr:          or(getenv("HTTP_ADDR"), DefaultHTTPAddr),
-		BaseURL:           strings.TrimRight(or(getenv("BASE_URL"), baseURLFor(getenv("HTTP_ADDR"))), "/"),
-		StripeAPIBase:     getenv("STRIPE_API_BASE"),
-		SignRatePerMinute: DefaultSignRatePerMinute,
-		MailFrom:          getenv("MAIL_FROM"),
-		OrgName:           or(getenv("ORG_NAME"), DefaultOrgName),
-		ConfirmTTL:        DefaultConfirmTTL,
-		RetentionDays:     DefaultRetentionDays,
+		HTTPAddr:              or(getenv("HTTP_ADDR"), DefaultHTTPAddr),
+		BaseURL:               strings.TrimRight(or(getenv("BASE_URL"), baseURLFor(getenv("HTTP_ADDR"))), "/"),
+		StripeAPIBase:         getenv("STRIPE_API_BASE"),
+		SignRatePerMinute:     DefaultSignRatePerMinute,
+		MailFrom:              getenv("MAIL_FROM"),
+		OrgName:               or(getenv("ORG_NAME"), DefaultOrgName),
+		ConfirmTTL:            DefaultConfirmTTL,
+		RetentionDays:         DefaultRetentionDays,
+		GiftAidRetentionYears: DefaultGiftAidRetentionYears,
 	}
 	var err error
 	if c.DatabaseURL, err = secret(getenv, "DATABASE_URL"); err != nil {
@@ -157,6 +165,14 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("RETENTION_DAYS: %q is not a whole number of days ≥ 1", v)
 		}
 		c.RetentionDays = n
+	}
+	if v := getenv("GIFTAID_RETENTION_YEARS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < DefaultGiftAidRetentionYears {
+			return Config{}, fmt.Errorf("GIFTAID_RETENTION_YEARS: %q is not a whole number of years ≥ %d "+
+				"(HMRC requires Gift Aid records for six years after the donation)", v, DefaultGiftAidRetentionYears)
+		}
+		c.GiftAidRetentionYears = n
 	}
 	return c, nil
 }
@@ -330,6 +346,15 @@ func (c Config) Retention() int {
 		return DefaultRetentionDays
 	}
 	return c.RetentionDays
+}
+
+// GiftAidRetention is GiftAidRetentionYears, or its default when a
+// configuration built in code leaves it unset.
+func (c Config) GiftAidRetention() int {
+	if c.GiftAidRetentionYears <= 0 {
+		return DefaultGiftAidRetentionYears
+	}
+	return c.GiftAidRetentionYears
 }
 
 // EmailEnabled reports whether a mail server is configured.

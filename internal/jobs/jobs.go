@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/notify"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
@@ -103,6 +104,7 @@ func (h dailyAt) Next(now time.Time) time.Time {
 type retain struct {
 	river.WorkerDefaults[RetainArgs]
 	retention *petition.Retention
+	donations *donation.Retention
 	logger    *slog.Logger
 }
 
@@ -116,6 +118,14 @@ func (w *retain) Work(ctx context.Context, _ *river.Job[RetainArgs]) error {
 		attrs = append(attrs, "next_petition", rep.Next.PetitionID, "next_at", rep.NextAt)
 	}
 	w.logger.InfoContext(ctx, "retention", attrs...)
+	if w.donations == nil {
+		return nil
+	}
+	drep, err := w.donations.Run(ctx, false)
+	if err != nil {
+		return err
+	}
+	w.logger.InfoContext(ctx, "donation retention", "donations", drep.Erased, "cutoff", drep.Cutoff, "next_at", drep.NextAt)
 	return nil
 }
 
@@ -130,8 +140,10 @@ type Config struct {
 	// Notices sends the emails; nil while email is off, when email jobs
 	// (queued while it was on) wait in the queue untouched.
 	Notices *notify.Service
-	// Retention, when set, is run daily at RetentionHour UTC.
-	Retention *petition.Retention
+	// Retention, when set, is run daily at RetentionHour UTC, and
+	// DonationRetention (when set) after it.
+	Retention         *petition.Retention
+	DonationRetention *donation.Retention
 	// RetainOnStart runs retention as the workers start, too (tests).
 	RetainOnStart bool
 	Logger        *slog.Logger
@@ -187,7 +199,7 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 		queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: cfg.MaxWorkers}
 	}
 	if cfg.Retention != nil {
-		if err := river.AddWorkerSafely(workers, &retain{retention: cfg.Retention, logger: cfg.Logger}); err != nil {
+		if err := river.AddWorkerSafely(workers, &retain{retention: cfg.Retention, donations: cfg.DonationRetention, logger: cfg.Logger}); err != nil {
 			pool.Close()
 			return nil, fmt.Errorf("job queue: %w", err)
 		}

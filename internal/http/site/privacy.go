@@ -14,20 +14,17 @@ type privacyPageData struct {
 	Org           string
 	Contact       string
 	RetentionDays int
-	// GiftAidYears is how long a Gift Aid declaration is kept (HMRC's rule).
+	// GiftAidYears is how long donors' details and Gift Aid declarations
+	// are kept after the donation (at least HMRC's six years).
 	GiftAidYears int
 }
-
-// giftAidYears is how long HMRC requires a charity to keep a Gift Aid
-// declaration and the donor's address after the donation it covers.
-const giftAidYears = 6
 
 // GET /privacy is the privacy notice, linked from every form that asks for
 // personal details. It is the same for everyone and changes only with the
 // configuration.
 func (s *Site) privacyPage(c *gin.Context) {
 	d := privacyPageData{Org: s.Config.OrgName, Contact: s.Config.PrivacyContact,
-		RetentionDays: s.Config.Retention(), GiftAidYears: giftAidYears}
+		RetentionDays: s.Config.Retention(), GiftAidYears: s.Config.GiftAidRetention()}
 	s.Render(c, http.StatusOK, "privacy", kit.Page{Title: "How we use your details",
 		Description: "What " + d.Org + " keeps about the people who sign and give, for how long, and who can see it.", Data: d})
 }
