@@ -26,6 +26,8 @@ commands:
   seed demo                load the demo campaign, release and petition (idempotent)
   recount                  recompute every signature count from the rows and report drift
   jobs                     the background jobs: queued, failed and done
+  privacy retain [--dry-run]
+                           anonymise signatures of petitions closed RETENTION_DAYS ago
   staff add|password|token|revoke-token|list
                            staff accounts and API tokens; 'advocacy staff' for details
 
@@ -53,6 +55,7 @@ var commandUsage = map[string]string{
 	"recount": "usage: advocacy recount\n  recompute every signature count from the rows and report drift\n",
 	"jobs":    "usage: advocacy jobs\n  the background jobs: how many of each kind are queued, running, retrying, done or failed, and the failing ones\n",
 	"staff":   staffUsage,
+	"privacy": privacyUsage,
 }
 
 // wantsHelp reports whether args ask for help rather than for work.
@@ -96,6 +99,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return wrong("migrate: unknown action %q (want up, down or status)", args[1])
 	case args[0] == "seed" && (len(args) != 2 || args[1] != "demo"):
 		return wrong("seed needs 'demo', the only data set there is")
+	case args[0] == "privacy" && (len(args) < 2 || args[1] != "retain"):
+		return wrong("privacy needs 'retain'")
+	case args[0] == "privacy" && (len(args) > 3 || (len(args) == 3 && args[2] != "--dry-run" && args[2] != "-dry-run")):
+		return wrong("privacy retain: the only option is --dry-run")
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -114,6 +121,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return recount(ctx, cfg, stdout)
 	case "jobs":
 		return listJobs(ctx, cfg, stdout)
+	case "privacy":
+		return retain(ctx, cfg, len(args) == 3, stdout)
 	default: // staff
 		return staffCommand(ctx, cfg, args[1:], getenv, stdin, stdout, stderr)
 	}

@@ -68,6 +68,9 @@ type JobOptions struct {
 	// WebhookDisableAfter is how long an endpoint may fail without a success
 	// before it is disabled (default 72 h).
 	WebhookDisableAfter time.Duration
+	// RetainOnStart runs the daily retention job as the workers start, as
+	// well as at its hour (tests of the job).
+	RetainOnStart bool
 }
 
 // App is the server, ready to serve.
@@ -81,7 +84,8 @@ type App struct {
 	ownSigner bool
 	// confirmer counts signatures confirmed from emailed links.
 	confirmer *postgres.Confirmer
-	// jobs works the background jobs: emails, webhook deliveries.
+	// jobs works the background jobs: emails, webhook deliveries, and the
+	// daily retention run.
 	jobs *jobs.Runner
 }
 
@@ -121,8 +125,16 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		return fail(err)
 	}
 	tokens := petition.NewTokens(confirmKey.get)
-	// The workers run whether email is on or not: webhooks need them.
-	runner, err := startJobs(cfg, logger, db, opts, emailed, webhookDelivered, tokens)
+	// Unsubscribe links have a key of their own, and their purpose in every
+	// MAC: one can never confirm, nor a confirmation link unsubscribe.
+	unsubscribeKey, err := loadServerKey(db, UnsubscribeKey, logger)
+	if err != nil {
+		return fail(err)
+	}
+	unsubscribeTokens := petition.NewTokensFor(petition.PurposeUnsubscribe, unsubscribeKey.get)
+	// The workers run whether email is on or not: webhooks and the daily
+	// retention need them.
+	runner, err := startJobs(cfg, logger, db, opts, emailed, webhookDelivered, tokens, unsubscribeTokens)
 	if err != nil {
 		return fail(err)
 	}
@@ -153,7 +165,8 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		// Links already sent stay good while email is off.
 		Confirmations: petition.NewConfirmations(tokens, confirmTTL(cfg), petitions, db.Confirmations(),
 			stores.Confirmer(a.confirmer)),
-		Staff: db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
+		Unsubscribes: petition.NewUnsubscribes(unsubscribeTokens, petitions, db.Consent()),
+		Staff:        db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
 		Donations: donation.NewService(db.Donations(), donation.ServiceConfig{
 			Gateway: gateway, Verifier: verifier, BaseURL: cfg.BaseURL, Logger: logger}),
 		EmbedKey: embedKey.get,
@@ -237,10 +250,10 @@ func (a *App) Close() {
 
 // startJobs starts the workers of the background jobs: email (while email
 // is on) through opts.Mailer, or through SMTP_URL's server when that is nil,
-// and webhook deliveries; emailed and webhookDelivered (when set) are told
-// of each attempt.
+// webhook deliveries, and the daily retention; emailed and webhookDelivered
+// (when set) are told of each attempt.
 func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options,
-	emailed, webhookDelivered func(result string), tokens *petition.Tokens) (*jobs.Runner, error) {
+	emailed, webhookDelivered func(result string), tokens, unsubscribeTokens *petition.Tokens) (*jobs.Runner, error) {
 	var notices *notify.Service
 	if cfg.EmailEnabled() {
 		mailer := opts.Mailer
@@ -253,7 +266,7 @@ func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Opt
 		}
 		var err error
 		notices, err = notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: cfg.BaseURL, OrgName: cfg.OrgName,
-			Tokens: tokens, ConfirmTTL: confirmTTL(cfg)})
+			Tokens: tokens, ConfirmTTL: confirmTTL(cfg), UnsubscribeTokens: unsubscribeTokens})
 		if err != nil {
 			return nil, err
 		}
@@ -262,7 +275,10 @@ func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Opt
 		AllowPrivate: cfg.WebhookAllowPrivate, DisableAfter: opts.Jobs.WebhookDisableAfter, Logger: logger})
 	return jobs.Start(context.Background(), jobs.Config{DatabaseURL: db.URL(), Notices: notices, Logger: logger,
 		PollInterval: opts.Jobs.PollInterval, Emailed: emailed, Webhooks: deliverer,
-		WebhookBackoff: opts.Jobs.WebhookBackoff, WebhookDelivered: webhookDelivered})
+		WebhookBackoff: opts.Jobs.WebhookBackoff, WebhookDelivered: webhookDelivered,
+		Retention:         petition.NewRetention(db.Retention(), cfg.Retention()),
+		DonationRetention: donation.NewRetention(db.Retention(), cfg.GiftAidRetention()),
+		RetainOnStart:     opts.Jobs.RetainOnStart})
 }
 
 // confirmTTL is how long confirmation links last: CONFIRM_TTL, or the
@@ -276,6 +292,9 @@ func confirmTTL(cfg config.Config) time.Duration {
 
 // ConfirmKey names the server key that signs confirmation links.
 const ConfirmKey = "confirm_signature"
+
+// UnsubscribeKey names the server key that signs unsubscribe links.
+const UnsubscribeKey = "unsubscribe"
 
 // payments returns a Stripe gateway when STRIPE_SECRET_KEY is set (else
 // donations stay off) and a webhook verifier when STRIPE_WEBHOOK_SECRET is.

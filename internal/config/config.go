@@ -54,6 +54,17 @@ type Config struct {
 	// such destinations are refused when saved and when each delivery
 	// connects.
 	WebhookAllowPrivate bool
+	// PrivacyContact is the email address the privacy notice gives for
+	// questions about supporters' data: PRIVACY_CONTACT, else MAIL_FROM's
+	// address. Empty when neither is set.
+	PrivacyContact string
+	// RetentionDays is how long after a petition closes its signatures keep
+	// the signers' names, emails and postcodes before they are anonymised.
+	RetentionDays int
+	// GiftAidRetentionYears is how long after a donation its donor's
+	// details (and a Gift Aid declaration's) are kept before they are
+	// erased; the amounts stay.
+	GiftAidRetentionYears int
 }
 
 // Defaults, as documented in the README.
@@ -64,19 +75,25 @@ const (
 	DefaultSignRatePerMinute = 60
 	DefaultOrgName           = "advocacy"
 	DefaultConfirmTTL        = 7 * 24 * time.Hour
+	DefaultRetentionDays     = 180
+	// DefaultGiftAidRetentionYears is HMRC's record-keeping period for
+	// Gift Aid declarations: six years after the donation.
+	DefaultGiftAidRetentionYears = 6
 )
 
 // Load reads the configuration through getenv (os.Getenv in production).
 // A variable NAME_FILE names a file holding the secret instead of NAME.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		HTTPAddr:          or(getenv("HTTP_ADDR"), DefaultHTTPAddr),
-		BaseURL:           strings.TrimRight(or(getenv("BASE_URL"), baseURLFor(getenv("HTTP_ADDR"))), "/"),
-		StripeAPIBase:     getenv("STRIPE_API_BASE"),
-		SignRatePerMinute: DefaultSignRatePerMinute,
-		MailFrom:          getenv("MAIL_FROM"),
-		OrgName:           or(getenv("ORG_NAME"), DefaultOrgName),
-		ConfirmTTL:        DefaultConfirmTTL,
+		HTTPAddr:              or(getenv("HTTP_ADDR"), DefaultHTTPAddr),
+		BaseURL:               strings.TrimRight(or(getenv("BASE_URL"), baseURLFor(getenv("HTTP_ADDR"))), "/"),
+		StripeAPIBase:         getenv("STRIPE_API_BASE"),
+		SignRatePerMinute:     DefaultSignRatePerMinute,
+		MailFrom:              getenv("MAIL_FROM"),
+		OrgName:               or(getenv("ORG_NAME"), DefaultOrgName),
+		ConfirmTTL:            DefaultConfirmTTL,
+		RetentionDays:         DefaultRetentionDays,
+		GiftAidRetentionYears: DefaultGiftAidRetentionYears,
 	}
 	var err error
 	if c.DatabaseURL, err = secret(getenv, "DATABASE_URL"); err != nil {
@@ -151,7 +168,45 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.WebhookAllowPrivate = b
 	}
+	if c.PrivacyContact, err = privacyContact(getenv("PRIVACY_CONTACT"), c.MailFrom); err != nil {
+		return Config{}, err
+	}
+	if v := getenv("RETENTION_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("RETENTION_DAYS: %q is not a whole number of days ≥ 1", v)
+		}
+		c.RetentionDays = n
+	}
+	if v := getenv("GIFTAID_RETENTION_YEARS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < DefaultGiftAidRetentionYears {
+			return Config{}, fmt.Errorf("GIFTAID_RETENTION_YEARS: %q is not a whole number of years ≥ %d "+
+				"(HMRC requires Gift Aid records for six years after the donation)", v, DefaultGiftAidRetentionYears)
+		}
+		c.GiftAidRetentionYears = n
+	}
 	return c, nil
+}
+
+// privacyContact reads PRIVACY_CONTACT: a bare email address, shown on the
+// privacy notice. Unset, it is MAIL_FROM's address (already checked).
+func privacyContact(raw, mailFrom string) (string, error) {
+	if raw == "" {
+		if mailFrom == "" {
+			return "", nil
+		}
+		a, err := mail.ParseAddress(mailFrom)
+		if err != nil {
+			return "", nil // MAIL_FROM's own check reports it
+		}
+		return a.Address, nil
+	}
+	a, err := mail.ParseAddress(raw)
+	if err != nil || a.Name != "" || a.Address != raw {
+		return "", fmt.Errorf("PRIVACY_CONTACT: %q is not a bare email address such as privacy@example.org", raw)
+	}
+	return a.Address, nil
 }
 
 // MaxEmbedHostLen is the longest host name EMBED_ORIGINS takes: signatures
@@ -295,6 +350,24 @@ func baseURLFor(httpAddr string) string {
 
 // DonationsEnabled reports whether a Stripe key is configured.
 func (c Config) DonationsEnabled() bool { return c.StripeSecretKey != "" }
+
+// Retention is RetentionDays, or DefaultRetentionDays when a configuration
+// built in code leaves it unset.
+func (c Config) Retention() int {
+	if c.RetentionDays <= 0 {
+		return DefaultRetentionDays
+	}
+	return c.RetentionDays
+}
+
+// GiftAidRetention is GiftAidRetentionYears, or its default when a
+// configuration built in code leaves it unset.
+func (c Config) GiftAidRetention() int {
+	if c.GiftAidRetentionYears <= 0 {
+		return DefaultGiftAidRetentionYears
+	}
+	return c.GiftAidRetentionYears
+}
 
 // EmailEnabled reports whether a mail server is configured.
 func (c Config) EmailEnabled() bool { return c.SMTPURL != "" }

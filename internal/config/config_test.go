@@ -22,13 +22,15 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.Config{
-		DatabaseURL:       "postgres://postgres@127.0.0.1:5432/advocacy?sslmode=disable",
-		HTTPAddr:          "127.0.0.1:8080",
-		BaseURL:           "http://localhost:8080",
-		LogLevel:          slog.LevelInfo,
-		SignRatePerMinute: 60,
-		OrgName:           "advocacy",
-		ConfirmTTL:        7 * 24 * time.Hour,
+		DatabaseURL:           "postgres://postgres@127.0.0.1:5432/advocacy?sslmode=disable",
+		HTTPAddr:              "127.0.0.1:8080",
+		BaseURL:               "http://localhost:8080",
+		LogLevel:              slog.LevelInfo,
+		SignRatePerMinute:     60,
+		OrgName:               "advocacy",
+		ConfirmTTL:            7 * 24 * time.Hour,
+		RetentionDays:         180,
+		GiftAidRetentionYears: 6,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(empty env)\n got %+v\nwant %+v", c, want)
@@ -46,37 +48,43 @@ func TestDefaults(t *testing.T) {
 
 func TestFromEnvironment(t *testing.T) {
 	c, err := config.Load(env(map[string]string{
-		"DATABASE_URL":          "postgres://app@db:5432/advocacy",
-		"HTTP_ADDR":             ":9000",
-		"BASE_URL":              "https://act.example.org/",
-		"STRIPE_SECRET_KEY":     "sk_test_123",
-		"STRIPE_WEBHOOK_SECRET": "whsec_456",
-		"STRIPE_API_BASE":       "http://127.0.0.1:12111",
-		"LOG_LEVEL":             "debug",
-		"SIGN_RATE_PER_MINUTE":  "0",
-		"SMTP_URL":              "smtps://mailer:s3cret@mail.example.org",
-		"MAIL_FROM":             "Campaigns <campaigns@example.org>",
-		"ORG_NAME":              "Rights Watch",
-		"CONFIRM_TTL":           "48h",
-		"WEBHOOK_ALLOW_PRIVATE": "true",
+		"DATABASE_URL":            "postgres://app@db:5432/advocacy",
+		"HTTP_ADDR":               ":9000",
+		"BASE_URL":                "https://act.example.org/",
+		"STRIPE_SECRET_KEY":       "sk_test_123",
+		"STRIPE_WEBHOOK_SECRET":   "whsec_456",
+		"STRIPE_API_BASE":         "http://127.0.0.1:12111",
+		"LOG_LEVEL":               "debug",
+		"SIGN_RATE_PER_MINUTE":    "0",
+		"SMTP_URL":                "smtps://mailer:s3cret@mail.example.org",
+		"MAIL_FROM":               "Campaigns <campaigns@example.org>",
+		"ORG_NAME":                "Rights Watch",
+		"CONFIRM_TTL":             "48h",
+		"WEBHOOK_ALLOW_PRIVATE":   "true",
+		"PRIVACY_CONTACT":         "privacy@example.org",
+		"RETENTION_DAYS":          "90",
+		"GIFTAID_RETENTION_YEARS": "7",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := config.Config{
-		DatabaseURL:         "postgres://app@db:5432/advocacy",
-		HTTPAddr:            ":9000",
-		BaseURL:             "https://act.example.org", // trailing slash dropped
-		StripeSecretKey:     "sk_test_123",
-		StripeWebhookSecret: "whsec_456",
-		StripeAPIBase:       "http://127.0.0.1:12111",
-		LogLevel:            slog.LevelDebug,
-		SignRatePerMinute:   0,
-		SMTPURL:             "smtps://mailer:s3cret@mail.example.org",
-		MailFrom:            "Campaigns <campaigns@example.org>",
-		OrgName:             "Rights Watch",
-		ConfirmTTL:          48 * time.Hour,
-		WebhookAllowPrivate: true,
+		DatabaseURL:           "postgres://app@db:5432/advocacy",
+		HTTPAddr:              ":9000",
+		BaseURL:               "https://act.example.org", // trailing slash dropped
+		StripeSecretKey:       "sk_test_123",
+		StripeWebhookSecret:   "whsec_456",
+		StripeAPIBase:         "http://127.0.0.1:12111",
+		LogLevel:              slog.LevelDebug,
+		SignRatePerMinute:     0,
+		SMTPURL:               "smtps://mailer:s3cret@mail.example.org",
+		MailFrom:              "Campaigns <campaigns@example.org>",
+		OrgName:               "Rights Watch",
+		ConfirmTTL:            48 * time.Hour,
+		WebhookAllowPrivate:   true,
+		PrivacyContact:        "privacy@example.org",
+		RetentionDays:         90,
+		GiftAidRetentionYears: 7,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got %+v\nwant %+v", c, want)
@@ -148,6 +156,12 @@ func TestErrors(t *testing.T) {
 		{"CONFIRM_TTL days", map[string]string{"CONFIRM_TTL": "7d"}, "CONFIRM_TTL"},
 		{"CONFIRM_TTL bare number", map[string]string{"CONFIRM_TTL": "168"}, "CONFIRM_TTL"},
 		{"WEBHOOK_ALLOW_PRIVATE word", map[string]string{"WEBHOOK_ALLOW_PRIVATE": "yes please"}, "WEBHOOK_ALLOW_PRIVATE"},
+		{"PRIVACY_CONTACT not an address", map[string]string{"PRIVACY_CONTACT": "the data officer"}, "PRIVACY_CONTACT"},
+		{"PRIVACY_CONTACT with a name", map[string]string{"PRIVACY_CONTACT": "DPO <dpo@example.org>"}, "PRIVACY_CONTACT"},
+		{"RETENTION_DAYS zero", map[string]string{"RETENTION_DAYS": "0"}, "RETENTION_DAYS"},
+		{"RETENTION_DAYS word", map[string]string{"RETENTION_DAYS": "half a year"}, "RETENTION_DAYS"},
+		{"GIFTAID_RETENTION_YEARS under HMRC's six", map[string]string{"GIFTAID_RETENTION_YEARS": "5"}, "GIFTAID_RETENTION_YEARS"},
+		{"GIFTAID_RETENTION_YEARS word", map[string]string{"GIFTAID_RETENTION_YEARS": "six"}, "GIFTAID_RETENTION_YEARS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,6 +239,11 @@ func TestSettings(t *testing.T) {
 		{map[string]string{}, func(c config.Config) bool { return !c.WebhookAllowPrivate }},
 		{map[string]string{"WEBHOOK_ALLOW_PRIVATE": "false"}, func(c config.Config) bool { return !c.WebhookAllowPrivate }},
 		{map[string]string{"WEBHOOK_ALLOW_PRIVATE": "1"}, func(c config.Config) bool { return c.WebhookAllowPrivate }},
+		// Without PRIVACY_CONTACT the notice gives MAIL_FROM's address.
+		{map[string]string{"MAIL_FROM": "Campaigns <campaigns@example.org>"}, func(c config.Config) bool {
+			return c.PrivacyContact == "campaigns@example.org"
+		}},
+		{map[string]string{"RETENTION_DAYS": "1"}, func(c config.Config) bool { return c.RetentionDays == 1 }},
 	}
 	for _, tt := range tests {
 		c, err := config.Load(env(tt.vars))

@@ -67,6 +67,9 @@ type Deps struct {
 	// Confirmations confirms signatures from emailed links; nil while
 	// email is off.
 	Confirmations *petition.Confirmations
+	// Unsubscribes withdraws consent to updates from the links in every
+	// email; nil: /unsubscribe is not served.
+	Unsubscribes *petition.Unsubscribes
 	// Staff and Desk serve the staff pages and API under /admin and
 	// /api/v1/admin; without Staff those routes are not registered.
 	Staff     staff.Store
@@ -130,6 +133,7 @@ func New(deps Deps) (*Server, error) {
 	public, err := site.New(k, site.Deps{Campaigns: deps.Campaigns, Petitions: deps.Petitions, Newsroom: deps.Newsroom,
 		Signing: deps.Signing, Donations: deps.Donations, Version: deps.Version, SignLimit: signLimit,
 		Confirmations: deps.Confirmations,
+		Unsubscribes:  deps.Unsubscribes,
 		EmbedKey:      deps.EmbedKey})
 	if err != nil {
 		return nil, err

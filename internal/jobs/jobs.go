@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/notify"
 	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
@@ -78,6 +79,68 @@ const (
 // tried again later.
 func (w *signatureEmail) Timeout(*river.Job[SignatureEmailArgs]) time.Duration { return time.Minute }
 
+// RetainArgs is the daily retention job: the signatures of petitions closed
+// longer than RETENTION_DAYS ago lose their signers' details. It is
+// inserted by River's periodic scheduler on the leader instance.
+type RetainArgs struct{}
+
+// Kind names the job in the queue.
+func (RetainArgs) Kind() string { return "privacy_retain" }
+
+// MaintenanceQueue is the queue of the jobs that look after the data
+// rather than people (retention), worked whether email is on or not.
+const MaintenanceQueue = "maintenance"
+
+// RetentionHour is the hour (UTC) the daily retention job runs at: a fixed
+// time of day rather than every 24 hours from start, so deploys and
+// restarts do not keep putting it off.
+const RetentionHour = 3
+
+// dailyAt is a River schedule: every day at an hour, UTC.
+type dailyAt int
+
+func (h dailyAt) Next(now time.Time) time.Time {
+	now = now.UTC()
+	next := time.Date(now.Year(), now.Month(), now.Day(), int(h), 0, 0, 0, time.UTC)
+	if !next.After(now) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next
+}
+
+// retain runs retention and logs what it did and what comes next.
+type retain struct {
+	river.WorkerDefaults[RetainArgs]
+	retention *petition.Retention
+	donations *donation.Retention
+	logger    *slog.Logger
+}
+
+func (w *retain) Work(ctx context.Context, _ *river.Job[RetainArgs]) error {
+	rep, err := w.retention.Run(ctx, false)
+	if err != nil {
+		return err
+	}
+	attrs := []any{"petitions", len(rep.Petitions), "signatures", rep.Anonymised(), "cutoff", rep.Cutoff}
+	if rep.Next != nil {
+		attrs = append(attrs, "next_petition", rep.Next.PetitionID, "next_at", rep.NextAt)
+	}
+	w.logger.InfoContext(ctx, "retention", attrs...)
+	if w.donations == nil {
+		return nil
+	}
+	drep, err := w.donations.Run(ctx, false)
+	if err != nil {
+		return err
+	}
+	w.logger.InfoContext(ctx, "donation retention", "donations", drep.Erased, "cutoff", drep.Cutoff, "next_at", drep.NextAt)
+	return nil
+}
+
+// Timeout lets a run over millions of rows finish: it commits in batches,
+// so a run cut short keeps what it did and the next carries on.
+func (w *retain) Timeout(*river.Job[RetainArgs]) time.Duration { return time.Hour }
+
 // Config is what the workers need.
 type Config struct {
 	// DatabaseURL is the database the queue lives in.
@@ -85,7 +148,13 @@ type Config struct {
 	// Notices sends the emails; nil while email is off (email jobs then
 	// wait for it to be on again).
 	Notices *notify.Service
-	Logger  *slog.Logger
+	// Retention, when set, is run daily at RetentionHour UTC, and
+	// DonationRetention (when set) after it.
+	Retention         *petition.Retention
+	DonationRetention *donation.Retention
+	// RetainOnStart runs retention as the workers start, too (tests).
+	RetainOnStart bool
+	Logger        *slog.Logger
 	// PollInterval is how often idle workers look for new jobs (default 1 s:
 	// an email leaves within about a second of its signature).
 	PollInterval time.Duration
@@ -142,12 +211,25 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 		err = river.AddWorkerSafely(workers, &webhookDelivery{deliverer: cfg.Webhooks, backoff: cfg.WebhookBackoff,
 			delivered: cfg.WebhookDelivered})
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+	var periodic []*river.PeriodicJob
+	if err == nil && cfg.Retention != nil {
+		err = river.AddWorkerSafely(workers, &retain{retention: cfg.Retention, donations: cfg.DonationRetention, logger: cfg.Logger})
+		queues[MaintenanceQueue] = river.QueueConfig{MaxWorkers: 1}
+		periodic = append(periodic, river.NewPeriodicJob(dailyAt(RetentionHour),
+			func() (river.JobArgs, *river.InsertOpts) {
+				// One a day, however many leaders come and go.
+				return RetainArgs{}, &river.InsertOpts{Queue: MaintenanceQueue, MaxAttempts: 5,
+					UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+			}, &river.PeriodicJobOpts{ID: RetainArgs{}.Kind(), RunOnStart: cfg.RetainOnStart}))
+	}
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Queues:            queues,
+		PeriodicJobs:      periodic,
 		Workers:           workers,
 		FetchPollInterval: cfg.PollInterval,
 		// River fetches at most the free workers' worth of jobs per fetch,

@@ -197,7 +197,8 @@ func startRunner(t *testing.T, db *postgres.DB, mp *mailpittest.Mailpit, mailer 
 		}
 		mailer = sender
 	}
-	notices, err := notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: "http://localhost:8080", OrgName: "Anti-Slavery Action"})
+	notices, err := notify.NewService(db.Notices(), mailer, notify.Config{BaseURL: "http://localhost:8080", OrgName: "Anti-Slavery Action",
+		UnsubscribeTokens: petition.NewTokensFor(petition.PurposeUnsubscribe, petition.StaticKey([]byte(strings.Repeat("u", 32))))})
 	if err != nil {
 		t.Fatal(err)
 	}

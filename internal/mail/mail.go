@@ -216,6 +216,15 @@ func (s *Sender) message(e notify.Email) (*gomail.Msg, error) {
 	msg.SetMessageIDWithValue(strings.ToLower(rand.Text()) + "@" + s.domain)
 	// Sent by the service, not by a person: no out-of-office replies (RFC 3834).
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	if e.Unsubscribe != "" {
+		// One-click unsubscribe (RFC 8058): the provider POSTs
+		// List-Unsubscribe=One-Click to the link. go-mail's
+		// SetListUnsubscribeOneClick insists on https, as the RFC does for
+		// providers to act on it; a development server on http gets the
+		// same headers, which providers then ignore.
+		msg.SetListUnsubscribe(e.Unsubscribe)
+		msg.SetListUnsubscribePost()
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, e.Text)
 	if e.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, e.HTML)

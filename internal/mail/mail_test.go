@@ -57,6 +57,8 @@ func TestSendOverSMTP(t *testing.T) {
 		Subject: "Confirm your signature — “Ratify the convention”",
 		Text:    "Dear Zoë,\n\nPlease confirm: http://localhost:8080/confirm/abc\n",
 		HTML:    `<p>Dear Zoë,</p><p>Please <a href="http://localhost:8080/confirm/abc">confirm</a>.</p>`,
+		// Long enough that a header folded at 78 characters would break it.
+		Unsubscribe: "https://act.example.org/unsubscribe/" + strings.Repeat("A", 43),
 	}
 	if err := s.Send(context.Background(), e); err != nil {
 		t.Fatal(err)
@@ -97,6 +99,12 @@ func TestSendOverSMTP(t *testing.T) {
 	h := pit.Headers(t, m.ID)
 	if got := h["Auto-Submitted"]; len(got) != 1 || got[0] != "auto-generated" {
 		t.Errorf("Auto-Submitted %q, want auto-generated", got)
+	}
+	if got := h["List-Unsubscribe"]; len(got) != 1 || got[0] != "<"+e.Unsubscribe+">" {
+		t.Errorf("List-Unsubscribe %q, want <%s>", got, e.Unsubscribe)
+	}
+	if got := h["List-Unsubscribe-Post"]; len(got) != 1 || got[0] != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post %q, want List-Unsubscribe=One-Click", got)
 	}
 	for _, name := range []string{"User-Agent", "X-Mailer"} {
 		if v, ok := h[name]; ok {

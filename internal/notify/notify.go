@@ -19,6 +19,10 @@ type Email struct {
 	Subject string
 	Text    string
 	HTML    string
+	// Unsubscribe is the address of the recipient's unsubscribe link: the
+	// mailer puts it in List-Unsubscribe, with List-Unsubscribe-Post for
+	// one-click unsubscribing (RFC 8058). Empty: no such headers.
+	Unsubscribe string
 }
 
 // Mailer sends email. Send returns only once the server has accepted the

@@ -48,6 +48,9 @@ type Config struct {
 	// ConfirmTTL.
 	Tokens     *petition.Tokens
 	ConfirmTTL time.Duration
+	// UnsubscribeTokens makes the unsubscribe link every email carries (in
+	// its headers and in its words): tokens of petition.PurposeUnsubscribe.
+	UnsubscribeTokens *petition.Tokens
 }
 
 // Service composes and sends the emails.
@@ -77,6 +80,9 @@ type signedData struct {
 	Subject, Name, Petition, Ask, Count, Link, Org string
 	// ConfirmLink and ConfirmDays are the confirmation email's.
 	ConfirmLink, ConfirmDays string
+	// UnsubscribeLink withdraws the signer's consent to updates; every
+	// email shows it.
+	UnsubscribeLink string
 }
 
 // SignatureEmail sends the owner of a signature the email it calls for:
@@ -121,7 +127,16 @@ func (s *Service) aboutSignature(ctx context.Context, sig Signed, template, subj
 		d.ConfirmLink = s.cfg.BaseURL + "/confirm/" + token
 		d.ConfirmDays = strconv.Itoa(max(1, int(s.cfg.ConfirmTTL.Hours()/24)))
 	}
-	e := Email{To: sig.Email, Subject: d.Subject}
+	if s.cfg.UnsubscribeTokens == nil {
+		return fmt.Errorf("email signer %d: no key for unsubscribe links", signatureID)
+	}
+	// Unsubscribe links do not expire; the time in the token is unused.
+	unsubscribe, err := s.cfg.UnsubscribeTokens.Issue(ctx, signatureID, time.Now())
+	if err != nil {
+		return fmt.Errorf("email signer %d: %w", signatureID, err)
+	}
+	d.UnsubscribeLink = s.cfg.BaseURL + "/unsubscribe/" + unsubscribe
+	e := Email{To: sig.Email, Subject: d.Subject, Unsubscribe: d.UnsubscribeLink}
 	var text, html bytes.Buffer
 	if err := s.text.ExecuteTemplate(&text, template+".txt", d); err != nil {
 		return fmt.Errorf("email signer %d: %w", signatureID, err)

@@ -121,7 +121,10 @@ type Signature struct {
 	// ConfirmedAt is when its owner confirmed it; nil unless it was counted
 	// by confirmation.
 	ConfirmedAt *time.Time
-	CreatedAt   time.Time
+	// ConsentWithdrawnAt is when its owner withdrew consent to updates
+	// (the unsubscribe link); nil while they have not.
+	ConsentWithdrawnAt *time.Time
+	CreatedAt          time.Time
 }
 
 // Consent is a wording supporters agree to when they tick "keep me updated".

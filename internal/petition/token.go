@@ -12,9 +12,10 @@ import (
 	"time"
 )
 
-// ErrBadToken: a confirmation link that this server did not make, or that
-// was altered. It says nothing about whether a signature exists.
-var ErrBadToken = errors.New("unknown confirmation link")
+// ErrBadToken: a link (to confirm a signature, or to unsubscribe) that this
+// server did not make for that purpose, or that was altered. It says
+// nothing about whether a signature exists.
+var ErrBadToken = errors.New("unknown link")
 
 // ErrTokenExpired: a confirmation link older than the confirmation period.
 var ErrTokenExpired = errors.New("confirmation link expired")
@@ -27,7 +28,17 @@ const tokenMACLen = 16
 // the time the link was made, and the MAC over both.
 const tokenLen = 8 + 8 + tokenMACLen
 
-// Tokens makes and checks the links that confirm signatures. A token names
+// Purposes of Tokens: each is signed into every MAC, so a token made for
+// one is refused by Tokens of another, even under the same key.
+const (
+	// PurposeConfirm is the links that confirm pending signatures.
+	PurposeConfirm = "confirm signature"
+	// PurposeUnsubscribe is the links that withdraw consent to updates.
+	PurposeUnsubscribe = "unsubscribe"
+)
+
+// Tokens makes and checks the links that confirm signatures (and, made with
+// NewTokensFor, links for other purposes, such as unsubscribing). A token names
 // a signature and the time its link was made, and carries an HMAC-SHA256
 // of both under a server key, so nothing needs storing per link: a link
 // sent again is a new token with a new time, and every instance sharing
@@ -36,15 +47,26 @@ const tokenLen = 8 + 8 + tokenMACLen
 // The key is loaded on first use, not at start: a server that starts while
 // its database is down still starts, and answers 503 until it is back.
 type Tokens struct {
-	load func(ctx context.Context) ([]byte, error)
-	mu   sync.Mutex
-	key  []byte
+	// domain is what the MAC covers before the token's bytes: the purpose.
+	domain  []byte
+	purpose string
+	load    func(ctx context.Context) ([]byte, error)
+	mu      sync.Mutex
+	key     []byte
 }
 
-// NewTokens returns Tokens keyed by what load returns: a secret of at least
-// 32 bytes. load is called until it succeeds once.
+// NewTokens returns the Tokens of confirmation links (PurposeConfirm), keyed
+// by what load returns: a secret of at least 32 bytes. load is called until
+// it succeeds once.
 func NewTokens(load func(ctx context.Context) ([]byte, error)) *Tokens {
-	return &Tokens{load: load}
+	return NewTokensFor(PurposeConfirm, load)
+}
+
+// NewTokensFor returns Tokens for links of purpose (PurposeConfirm,
+// PurposeUnsubscribe), keyed as NewTokens is. Tokens of different purposes
+// never accept each other's tokens; give each purpose its own key too.
+func NewTokensFor(purpose string, load func(ctx context.Context) ([]byte, error)) *Tokens {
+	return &Tokens{domain: []byte("advocacy " + purpose + " v1\x00"), purpose: purpose, load: load}
 }
 
 // StaticKey is a key loader that always returns key.
@@ -60,16 +82,16 @@ func (t *Tokens) keyOf(ctx context.Context) ([]byte, error) {
 	}
 	key, err := t.load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("confirmation key: %w", err)
+		return nil, fmt.Errorf("%s key: %w", t.purpose, err)
 	}
 	if len(key) < 32 {
-		return nil, errors.New("confirmation key: need at least 32 bytes")
+		return nil, fmt.Errorf("%s key: need at least 32 bytes", t.purpose)
 	}
 	t.key = append([]byte(nil), key...)
 	return t.key, nil
 }
 
-// Issue returns the token of signature id's confirmation link made at t:
+// Issue returns the token of a link naming signature id, made at t:
 // 43 URL-safe characters.
 func (t *Tokens) Issue(ctx context.Context, id int64, at time.Time) (string, error) {
 	key, err := t.keyOf(ctx)
@@ -79,7 +101,7 @@ func (t *Tokens) Issue(ctx context.Context, id int64, at time.Time) (string, err
 	var b [tokenLen]byte
 	binary.BigEndian.PutUint64(b[0:8], uint64(id))
 	binary.BigEndian.PutUint64(b[8:16], uint64(at.Unix()))
-	copy(b[16:], mac(key, b[:16]))
+	copy(b[16:], t.mac(key, b[:16]))
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
@@ -98,7 +120,7 @@ func (t *Tokens) Parse(ctx context.Context, token string) (id int64, issued time
 	if err != nil {
 		return 0, time.Time{}, err
 	}
-	if !hmac.Equal(b[16:], mac(key, b[:16])) {
+	if !hmac.Equal(b[16:], t.mac(key, b[:16])) {
 		return 0, time.Time{}, ErrBadToken
 	}
 	id = int64(binary.BigEndian.Uint64(b[0:8]))
@@ -108,11 +130,11 @@ func (t *Tokens) Parse(ctx context.Context, token string) (id int64, issued time
 	return id, time.Unix(int64(binary.BigEndian.Uint64(b[8:16])), 0).UTC(), nil
 }
 
-func mac(key, msg []byte) []byte {
+func (t *Tokens) mac(key, msg []byte) []byte {
 	h := hmac.New(sha256.New, key)
 	// The purpose is part of what is signed, so a key used for other links
 	// too can never have one kind of link accepted as another.
-	h.Write([]byte("advocacy confirm signature v1\x00"))
+	h.Write(t.domain)
 	h.Write(msg)
 	return h.Sum(nil)[:tokenMACLen]
 }

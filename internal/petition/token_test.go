@@ -110,3 +110,42 @@ func FuzzParseToken(f *testing.F) {
 		}
 	})
 }
+
+// Confirmation links already sent stay good: the token of a given
+// signature, time and key is what it has always been.
+func TestConfirmationTokenFormatIsStable(t *testing.T) {
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	tok, err := tokens(t, strings.Repeat("a", 32)).Issue(context.Background(), 42, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "AAAAAAAAACoAAAAAaw1lQEmitNIqBazANQrFOelbSgc"; tok != want {
+		t.Errorf("token %q, want %q (links already sent would stop working)", tok, want)
+	}
+}
+
+// An unsubscribe link is never a confirmation link, nor the other way
+// round, even were both signed with one key.
+func TestTokensOfOnePurposeRefuseAnother(t *testing.T) {
+	ctx := context.Background()
+	key := petition.StaticKey([]byte(strings.Repeat("k", 32)))
+	confirm := petition.NewTokens(key)
+	unsubscribe := petition.NewTokensFor(petition.PurposeUnsubscribe, key)
+	c, err := confirm.Issue(ctx, 7, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := unsubscribe.Issue(ctx, 7, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _, err := unsubscribe.Parse(ctx, u); err != nil || id != 7 {
+		t.Fatalf("unsubscribe token: %d, %v", id, err)
+	}
+	if _, _, err := unsubscribe.Parse(ctx, c); !errors.Is(err, petition.ErrBadToken) {
+		t.Errorf("a confirmation token unsubscribes: %v", err)
+	}
+	if _, _, err := confirm.Parse(ctx, u); !errors.Is(err, petition.ErrBadToken) {
+		t.Errorf("an unsubscribe token confirms: %v", err)
+	}
+}

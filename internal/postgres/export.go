@@ -20,7 +20,8 @@ const DefaultExportPage = 1000
 // into the petition it is (keyset pagination, not OFFSET).
 const exportPageSQL = `
 SELECT s.id, s.petition_id, s.full_name, s.email, s.postcode, s.country, s.consent_updates, s.consent_version,
-       s.source_release_id, s.source_code, s.created_at, COALESCE(r.slug, ''), s.state, s.confirmed_at
+       s.source_release_id, s.source_code, s.created_at, COALESCE(r.slug, ''), s.state, s.confirmed_at,
+       s.consent_withdrawn_at
 FROM signatures s LEFT JOIN releases r ON r.id = s.source_release_id
 WHERE s.petition_id = $1 AND s.id > $2
 ORDER BY s.id
@@ -76,10 +77,15 @@ func (s *DeskStore) exportPage(ctx context.Context, petitionID, after int64, lim
 	for rows.Next() {
 		var r petition.ExportRow
 		var source sql.NullInt64
-		var confirmed sql.NullTime
+		var confirmed, withdrawn sql.NullTime
 		if err := rows.Scan(&r.ID, &r.PetitionID, &r.FullName, &r.Email, &r.Postcode, &r.Country, &r.ConsentUpdates,
-			&r.ConsentVersion, &source, &r.SourceCode, &r.CreatedAt, &r.SourceReleaseSlug, &r.State, &confirmed); err != nil {
+			&r.ConsentVersion, &source, &r.SourceCode, &r.CreatedAt, &r.SourceReleaseSlug, &r.State, &confirmed,
+			&withdrawn); err != nil {
 			return buf, err
+		}
+		if withdrawn.Valid {
+			t := withdrawn.Time.UTC()
+			r.ConsentWithdrawnAt = &t
 		}
 		if confirmed.Valid {
 			t := confirmed.Time.UTC()

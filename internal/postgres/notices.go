@@ -19,7 +19,8 @@ func (db *DB) Notices() *NoticeStore { return &NoticeStore{db: db} }
 var _ notify.Store = (*NoticeStore)(nil)
 
 // Signed returns the signature with that id, its petition and the
-// petition's count. Returns petition.ErrNotFound when there is none.
+// petition's count. Returns petition.ErrNotFound when there is none, or when
+// it was anonymised (there is no one to write to).
 func (s *NoticeStore) Signed(ctx context.Context, signatureID int64) (notify.Signed, error) {
 	var out notify.Signed
 	err := s.db.sql.QueryRowContext(ctx, `
@@ -28,7 +29,7 @@ func (s *NoticeStore) Signed(ctx context.Context, signatureID int64) (notify.Sig
 		JOIN petitions p ON p.id = s.petition_id
 		JOIN petition_counts pc ON pc.petition_id = p.id
 		JOIN campaigns c ON c.id = p.campaign_id
-		WHERE s.id = $1`, signatureID).Scan(&out.SignatureID, &out.FullName, &out.Email, &out.PetitionTitle,
+		WHERE s.id = $1 AND s.anonymised_at IS NULL`, signatureID).Scan(&out.SignatureID, &out.FullName, &out.Email, &out.PetitionTitle,
 		&out.Ask, &out.SignatureCount, &out.CampaignSlug, &out.State)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notify.Signed{}, fmt.Errorf("signature %d: %w", signatureID, petition.ErrNotFound)

@@ -18,9 +18,12 @@ const exportPageSize = 1000
 // version of the wording consented to travel with every row, so the list
 // can be used lawfully. state is "counted" or "pending" (awaiting its
 // owner's confirmation); confirmed_at is empty unless the signature was
-// counted by confirmation.
+// counted by confirmation; consent_withdrawn_at is when the signer withdrew
+// consent to updates (the unsubscribe link), empty while they have not, so
+// the list shows a withdrawal, not only an absent consent.
 var signatureCSVHeader = []string{"signature_id", "signed_at", "full_name", "email", "postcode", "country",
-	"consent_updates", "consent_version", "source_release", "source_code", "state", "confirmed_at"}
+	"consent_updates", "consent_version", "source_release", "source_code", "state", "confirmed_at",
+	"consent_withdrawn_at"}
 
 // exportSignatures serves GET /admin/petitions/:id/signatures.csv and
 // GET /api/v1/admin/petitions/:id/signatures.csv: every signature of the
@@ -42,9 +45,13 @@ func (d *Desk) exportSignatures(c *gin.Context) {
 			if r.ConfirmedAt != nil {
 				confirmed = r.ConfirmedAt.UTC().Format(time.RFC3339)
 			}
+			withdrawn := ""
+			if r.ConsentWithdrawnAt != nil {
+				withdrawn = r.ConsentWithdrawnAt.UTC().Format(time.RFC3339)
+			}
 			if err := out.Write(strconv.FormatInt(r.ID, 10), r.CreatedAt.UTC().Format(time.RFC3339), r.FullName, r.Email,
 				r.Postcode, r.Country, consent, r.ConsentVersion, r.SourceReleaseSlug, r.SourceCode,
-				r.State, confirmed); err != nil {
+				r.State, confirmed, withdrawn); err != nil {
 				return err
 			}
 		}

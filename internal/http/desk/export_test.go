@@ -15,7 +15,7 @@ import (
 	"github.com/advocacy/advocacy/internal/tooling/apptest"
 )
 
-var csvHeader = "signature_id,signed_at,full_name,email,postcode,country,consent_updates,consent_version,source_release,source_code,state,confirmed_at"
+var csvHeader = "signature_id,signed_at,full_name,email,postcode,country,consent_updates,consent_version,source_release,source_code,state,confirmed_at,consent_withdrawn_at"
 
 func TestExportNeutralisesFormulas(t *testing.T) {
 	e := start(t)
@@ -42,9 +42,9 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 		t.Fatalf("header %v and %d rows", records[0], len(records)-1)
 	}
 	want := [][]string{
-		{`'=HYPERLINK("http://evil.example","x")`, "'=a@example.org", "'+44 20", "GB", "yes", "2026-11-v1", w.Release.Slug, "'@SUM(A1)", "counted", ""},
-		{"'-2+3", "'@b@example.org", "'-1", "FR", "no", "2026-11-v1", "", "'=cmd", "counted", ""},
-		{`Zoë Ünal, "Jr"`, "zoe@example.org", "N1 9GU", "DE", "yes", "2026-11-v1", "", "", "counted", ""},
+		{`'=HYPERLINK("http://evil.example","x")`, "'=a@example.org", "'+44 20", "GB", "yes", "2026-11-v1", w.Release.Slug, "'@SUM(A1)", "counted", "", ""},
+		{"'-2+3", "'@b@example.org", "'-1", "FR", "no", "2026-11-v1", "", "'=cmd", "counted", "", ""},
+		{`Zoë Ünal, "Jr"`, "zoe@example.org", "N1 9GU", "DE", "yes", "2026-11-v1", "", "", "counted", "", ""},
 	}
 	for i, w := range want {
 		if got := records[i+1][2:]; strings.Join(got, "|") != strings.Join(w, "|") {

@@ -131,8 +131,14 @@ func (k *Kit) SecurityHeaders() gin.HandlerFunc {
 // started (Sec-Fetch-Site / Origin), before any handler runs. The form token
 // in csrf.go is the second line, for browsers that send neither header.
 // Bearer-token and webhook calls are not browser requests and carry neither.
+//
+// One route is let through: POST /unsubscribe/:token, which mail providers
+// call from their own servers for a one-click unsubscribe (RFC 8058),
+// possibly naming their own origin. Its token is its authority, and all it
+// can do is withdraw its owner's consent to updates (site/unsubscribe.go).
 func (k *Kit) CrossOrigin() gin.HandlerFunc {
 	cop := http.NewCrossOriginProtection()
+	cop.AddInsecureBypassPattern("POST /unsubscribe/{token}")
 	return func(c *gin.Context) {
 		if err := cop.Check(c.Request); err != nil {
 			k.Fail(c, NewError(http.StatusForbidden, CodeForbidden,

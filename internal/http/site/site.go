@@ -35,6 +35,9 @@ type Deps struct {
 	// Confirmations confirms signatures from emailed links; nil without
 	// email, when /confirm is not served.
 	Confirmations *petition.Confirmations
+	// Unsubscribes withdraws consent to updates from the links in every
+	// email; nil: /unsubscribe is not served.
+	Unsubscribes *petition.Unsubscribes
 	// EmbedKey returns the key that signs the embedded form's tokens: the
 	// server key "embed_form", which every instance shares (32 bytes at
 	// least). It is asked on every use of the embedded form, so it should
@@ -95,9 +98,16 @@ func (s *Site) Routes(r gin.IRouter) {
 	r.POST("/releases/:slug/sign", s.LimitBody(kit.MaxBodyBytes), s.signForm)
 	r.GET("/releases/:slug/thanks", s.thanksPage)
 	r.GET("/campaigns/:slug", s.campaignPage)
+	r.GET("/privacy", s.privacyPage)
 	if s.Confirmations != nil {
 		r.GET("/confirm/:token", s.confirmPage)
 		r.POST("/confirm/:token", s.LimitBody(kit.MaxBodyBytes), s.confirmForm)
+	}
+	if s.Unsubscribes != nil {
+		r.GET("/unsubscribe/:token", s.unsubscribePage)
+		// The button on that page, and mail providers' one-click POST
+		// (RFC 8058), which kit.CrossOrigin lets through (unsubscribe.go).
+		r.POST("/unsubscribe/:token", s.LimitBody(kit.MaxBodyBytes), s.unsubscribeForm)
 	}
 
 	// Without a gateway (no STRIPE_SECRET_KEY) these answer 503
