@@ -212,6 +212,11 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 			delivered: cfg.WebhookDelivered})
 	}
 	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+	if cfg.Notices != nil {
+		// Only an instance that can send email takes email jobs: one with
+		// email off would otherwise hold them back from those that can.
+		queues[postgres.EmailQueue] = river.QueueConfig{MaxWorkers: cfg.MaxWorkers}
+	}
 	var periodic []*river.PeriodicJob
 	if err == nil && cfg.Retention != nil {
 		err = river.AddWorkerSafely(workers, &retain{retention: cfg.Retention, donations: cfg.DonationRetention, logger: cfg.Logger})

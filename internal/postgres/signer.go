@@ -80,6 +80,10 @@ const (
 // queue's workers (package jobs) take it from there.
 const SignatureEmailKind = "signature_email"
 
+// EmailQueue is the queue of the email jobs. Only instances with email on
+// work it: one with email off leaves them for those that can send them.
+const EmailQueue = "email"
+
 // Why a signature's email is sent.
 const (
 	EmailForNew    = "new"    // the signature was just stored
@@ -267,7 +271,7 @@ WITH input AS (
     -- write it: one email job per new signature and per repeat let through
     -- above, in this transaction.
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state)
-    SELECT jsonb_build_object('signature_id', j.id, 'reason', j.reason), '` + SignatureEmailKind + `', 25, 1, 'default', 'available'
+    SELECT jsonb_build_object('signature_id', j.id, 'reason', j.reason), '` + SignatureEmailKind + `', 25, 1, '` + EmailQueue + `', 'available'
     FROM (SELECT id, '` + EmailForNew + `' AS reason FROM ins
           UNION ALL SELECT id, '` + EmailForRepeat + `' FROM repeats) j
     WHERE $2::boolean
