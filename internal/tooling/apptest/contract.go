@@ -158,13 +158,15 @@ func (ct *Contract) Check(ctx context.Context, ex Exchange) error {
 }
 
 // checkUnrouted checks the answer to a path or method the document has no
-// operation for: the router's 404 or 405 in the error shape, or a redirect
-// (gin's to the path without its trailing slash).
+// operation for: the router's 404 or 405 in the error shape, the edge's
+// refusals that come before any route (400 for a path, query or body it
+// cannot read, 413 for a body over the limit), also in the error shape, or
+// a redirect (gin's to the path without its trailing slash).
 func (ct *Contract) checkUnrouted(ex Exchange, why error) error {
 	switch ex.Status {
 	case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
 		return nil
-	case http.StatusNotFound, http.StatusMethodNotAllowed:
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
 	default:
 		return fmt.Errorf("%s %s answered %d, but the OpenAPI document has no such operation (%v): document it",
 			ex.Method, ex.URL.Path, ex.Status, why)
