@@ -74,26 +74,31 @@ func (r *runner) readCounts(ctx context.Context, petitionID int64) (countState, 
 // (the server commits every one it queued) and returns the counts once two
 // reads 200 ms apart agree.
 func (r *runner) settledCounts(ctx context.Context, petitionID int64) (countState, error) {
-	prev, err := r.readCounts(ctx, petitionID)
+	return settle(ctx, func(ctx context.Context) (countState, error) { return r.readCounts(ctx, petitionID) })
+}
+
+// settle reads until two reads 200 ms apart agree, for at most 10 s.
+func settle[T comparable](ctx context.Context, read func(context.Context) (T, error)) (T, error) {
+	prev, err := read(ctx)
 	if err != nil {
-		return countState{}, err
+		return prev, err
 	}
 	for range 50 {
 		select {
 		case <-ctx.Done():
-			return countState{}, ctx.Err()
+			return prev, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
-		cur, err := r.readCounts(ctx, petitionID)
+		cur, err := read(ctx)
 		if err != nil {
-			return countState{}, err
+			return cur, err
 		}
 		if cur == prev {
 			return cur, nil
 		}
 		prev = cur
 	}
-	return prev, fmt.Errorf("the count of petition %d was still moving 10 s after the load stopped", petitionID)
+	return prev, errors.New("the figures were still moving 10 s after the load stopped")
 }
 
 // apiCount is the signature_count GET /api/v1/petitions/:id answers.

@@ -203,26 +203,7 @@ func (r *runner) confirmSurge(ctx context.Context, s *server, before verifyState
 
 // settledVerifyState waits until two reads 200 ms apart agree.
 func (r *runner) settledVerifyState(ctx context.Context) (verifyState, error) {
-	prev, err := r.readVerifyState(ctx)
-	if err != nil {
-		return verifyState{}, err
-	}
-	for range 50 {
-		select {
-		case <-ctx.Done():
-			return verifyState{}, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-		cur, err := r.readVerifyState(ctx)
-		if err != nil {
-			return verifyState{}, err
-		}
-		if cur == prev {
-			return cur, nil
-		}
-		prev = cur
-	}
-	return prev, errors.New("the petition's figures were still moving 10 s after the load stopped")
+	return settle(ctx, r.readVerifyState)
 }
 
 // verdictRow is an exactness row: OK without problems, FAILED with them.
