@@ -27,6 +27,7 @@ import (
 	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
+	"github.com/advocacy/advocacy/internal/privacy"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/storage"
 	"github.com/advocacy/advocacy/internal/storecache"
@@ -155,6 +156,12 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	if err != nil {
 		return fail(err)
 	}
+	// Subject access and erasure name a person by a keyed hash of their
+	// address in the audit log and in the erasure record.
+	privacyKey, err := loadServerKey(db, PrivacyKey, logger)
+	if err != nil {
+		return fail(err)
+	}
 	campaigns := stores.Campaigns()
 	petitions := stores.Petitions()
 	srv, err := httpserver.New(httpserver.Deps{
@@ -171,6 +178,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 			Gateway: gateway, Verifier: verifier, BaseURL: cfg.BaseURL, Logger: logger}),
 		EmbedKey: embedKey.get,
 		Webhooks: db.Webhooks(),
+		Privacy:  privacy.NewService(db.Privacy(), privacy.NewHasher(privacyKey.get), cfg.GiftAidRetention()),
 	})
 	if err != nil {
 		return fail(err)
@@ -295,6 +303,10 @@ const ConfirmKey = "confirm_signature"
 
 // UnsubscribeKey names the server key that signs unsubscribe links.
 const UnsubscribeKey = "unsubscribe"
+
+// PrivacyKey names the server key of the keyed hashes that name a person in
+// the audit log and the erasure record.
+const PrivacyKey = "privacy_subject"
 
 // payments returns a Stripe gateway when STRIPE_SECRET_KEY is set (else
 // donations stay off) and a webhook verifier when STRIPE_WEBHOOK_SECRET is.

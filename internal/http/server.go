@@ -33,6 +33,7 @@ import (
 	"github.com/advocacy/advocacy/internal/newsroom"
 	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/privacy"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/storage"
 )
@@ -83,6 +84,8 @@ type Deps struct {
 	EmbedKey func(ctx context.Context) ([]byte, error)
 	// Webhooks are the outbound webhook endpoints admins manage.
 	Webhooks outbound.Store
+	// Privacy answers subject access and erasure requests (admins).
+	Privacy *privacy.Service
 }
 
 // Server is the router with every route.
@@ -153,7 +156,8 @@ func New(deps Deps) (*Server, error) {
 		staffAPI := r.Group("/api/v1/admin", k.LimitBody(kit.MaxStaffBodyBytes))
 		desk.New(k, guard, desk.Deps{Staff: deps.Staff, Desk: deps.Desk, Campaigns: deps.Campaigns,
 			Petitions: deps.Petitions, Donations: deps.Donations.Store(), Preview: public,
-			Webhooks: deps.Webhooks, WebhookAllowPrivate: deps.Config.WebhookAllowPrivate}).Routes(pages, staffAPI)
+			Webhooks: deps.Webhooks, WebhookAllowPrivate: deps.Config.WebhookAllowPrivate,
+			Privacy: deps.Privacy}).Routes(pages, staffAPI)
 		finance.New(k, guard, finance.Deps{Donations: deps.Donations, Desk: deps.Desk,
 			Campaigns: deps.Campaigns}).Routes(pages, staffAPI)
 	}

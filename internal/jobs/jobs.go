@@ -59,12 +59,18 @@ func (w *signatureEmail) Work(ctx context.Context, job *river.Job[SignatureEmail
 		// The signature is gone (erased): there is no one to write to.
 		return river.JobCancel(err)
 	}
+	sent := err == nil || errors.Is(err, notify.ErrNotRecorded)
 	if w.emailed != nil {
 		result := EmailSent
-		if err != nil {
+		if !sent {
 			result = EmailFailed
 		}
 		w.emailed(result)
+	}
+	if err != nil && sent {
+		// Sent, not recorded: a retry would send it again. The job keeps
+		// the error.
+		return river.JobCancel(err)
 	}
 	return err
 }

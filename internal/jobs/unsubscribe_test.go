@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -8,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/advocacy/advocacy/internal/app"
+	"github.com/advocacy/advocacy/internal/config"
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/tooling/apptest"
 	"github.com/advocacy/advocacy/internal/tooling/mailpittest"
 )
@@ -92,4 +96,71 @@ func TestEveryEmailUnsubscribesInOneClick(t *testing.T) {
 		t.Errorf("withdrawn at %v after the second POST, want %v kept", again, withdrawn)
 	}
 	apptest.AssertStored(t, db, f.Petition.ID, 1) // the signature still counts
+}
+
+// Withdrawing consent that was given is delivered once as
+// consent.withdrawn, with ids only; a second unsubscribe, and the
+// unsubscribe of a signer who never consented, send nothing.
+func TestConsentWithdrawnIsDeliveredOnce(t *testing.T) {
+	mp := mailpittest.Start(t)
+	_, db := pkgDB.Fresh(t)
+	f := apptest.Seed(t, db, nil)
+	srv := apptest.Start(t, db, apptest.Options{
+		Config: func(c *config.Config) { withEmail(mp)(c); allowPrivate(c) },
+		App:    app.Options{Jobs: quickJobs()}})
+	r := newReceiver(t, func(int) int { return http.StatusNoContent })
+	_, secret := addEndpoint(t, db, r.server.URL, outbound.EventConsentWithdrawn)
+	r.setSecret(secret)
+
+	consented, declined := mailpittest.Recipient("withdraws"), mailpittest.Recipient("never-consented")
+	c := srv.Client(t)
+	for _, to := range []string{consented, declined} {
+		body := apptest.SignBody(to)
+		body["consent_updates"] = to == consented
+		if res := c.PostJSON(apptest.SignaturesPath(f.Petition.ID), body); res.Status != http.StatusCreated {
+			t.Fatalf("sign: %d %s", res.Status, res.Body)
+		}
+	}
+	for _, to := range []string{consented, consented, declined} {
+		link := unsubscribeLink.FindStringSubmatch(mp.WaitFor(t, to, 1)[0].Text)
+		if link == nil {
+			t.Fatal("no unsubscribe link")
+		}
+		res, err := http.Post(link[0], "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("unsubscribe: %d", res.StatusCode)
+		}
+	}
+	var signatureID int64
+	if err := db.SQL().QueryRowContext(t.Context(), `SELECT id FROM signatures WHERE email = $1`, consented).Scan(&signatureID); err != nil {
+		t.Fatal(err)
+	}
+	// Every withdrawal has committed: the deliveries it queued are in the
+	// table, and once they are done nothing else is on its way.
+	waitFor(t, "the delivery", func() bool {
+		return count(t, db, `SELECT count(*) FROM webhook_deliveries WHERE status <> 'succeeded'`) == 0 &&
+			len(r.received()) == count(t, db, `SELECT count(*) FROM webhook_deliveries`)
+	})
+	got := r.received()
+	if len(got) != 1 {
+		t.Fatalf("%d deliveries, want 1: %+v", len(got), got)
+	}
+	var p struct {
+		Type string `json:"type"`
+		Data map[string]any
+	}
+	if err := json.Unmarshal([]byte(got[0].Body), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Type != outbound.EventConsentWithdrawn || p.Data["signature_id"] != float64(signatureID) ||
+		p.Data["petition_id"] != float64(f.Petition.ID) || p.Data["withdrawn_at"] == nil || len(p.Data) != 3 {
+		t.Errorf("delivery %s", got[0].Body)
+	}
+	if strings.Contains(got[0].Body, "@") {
+		t.Errorf("personal data in the delivery: %s", got[0].Body)
+	}
 }

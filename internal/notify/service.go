@@ -38,7 +38,14 @@ type Store interface {
 	// error wrapping petition.ErrNotFound when there is none (it may have
 	// been erased since the email was queued).
 	Signed(ctx context.Context, signatureID int64) (Signed, error)
+	// EmailSent records that the email kind ("confirm", "thanks" or
+	// "already") was sent about the signature, for subject access requests.
+	EmailSent(ctx context.Context, signatureID int64, kind string) error
 }
+
+// ErrNotRecorded: an email was sent, but the record of it was not stored.
+// Sending it again would send it twice, so it is not an error to retry.
+var ErrNotRecorded = errors.New("email sent but not recorded")
 
 // Config is what every email carries.
 type Config struct {
@@ -147,6 +154,9 @@ func (s *Service) aboutSignature(ctx context.Context, sig Signed, template, subj
 	e.Text, e.HTML = text.String(), html.String()
 	if err := s.mailer.Send(ctx, e); err != nil {
 		return fmt.Errorf("email signer %d: %w", signatureID, withoutAddress(err, sig.Email))
+	}
+	if err := s.store.EmailSent(ctx, signatureID, template); err != nil {
+		return fmt.Errorf("email signer %d: %w: %w", signatureID, ErrNotRecorded, err)
 	}
 	return nil
 }

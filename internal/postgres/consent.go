@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 )
 
@@ -39,22 +42,38 @@ func (s *ConsentStore) ConsentOf(ctx context.Context, signatureID int64) (int64,
 }
 
 // WithdrawConsent sets consent_updates to false and consent_withdrawn_at to
-// now, once: of two requests at once, one withdraws and the other, whose
-// update waited for the first's row lock and then matched nothing, reads
-// the first's time in a statement of its own (a snapshot taken after the
-// first committed).
+// now, once, and queues consent.withdrawn for the webhook endpoints that
+// take it in the same transaction, when consent had been given. Of two
+// requests at once, one withdraws and the other, whose locking read waited
+// for the first's row lock and then matched nothing, reads the first's time
+// in a statement of its own (a snapshot taken after the first committed).
 func (s *ConsentStore) WithdrawConsent(ctx context.Context, signatureID int64) (time.Time, bool, error) {
-	var at sql.NullTime
-	err := s.db.sql.QueryRowContext(ctx, `
-		UPDATE signatures SET consent_updates = false, consent_withdrawn_at = now()
-		WHERE id = $1 AND consent_withdrawn_at IS NULL
-		RETURNING consent_withdrawn_at`, signatureID).Scan(&at)
-	if err == nil {
-		return at.Time.UTC(), true, nil
+	var w struct {
+		PetitionID  int64
+		WithdrawnAt time.Time
+		HadConsent  bool
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Raw(`
+			WITH old AS (
+			    SELECT id, consent_updates FROM signatures
+			    WHERE id = ? AND consent_withdrawn_at IS NULL FOR UPDATE)
+			UPDATE signatures s SET consent_updates = false, consent_withdrawn_at = now()
+			FROM old WHERE s.id = old.id
+			RETURNING s.petition_id, s.consent_withdrawn_at AS withdrawn_at, old.consent_updates AS had_consent`,
+			signatureID).Scan(&w)
+		if res.Error != nil || res.RowsAffected == 0 || !w.HadConsent {
+			return res.Error
+		}
+		return enqueueConsentWithdrawn(tx, signatureID, w.PetitionID, w.WithdrawnAt)
+	})
+	if err != nil {
 		return time.Time{}, false, fmt.Errorf("withdraw consent of signature %d: %w", signatureID, translate(err))
 	}
+	if !w.WithdrawnAt.IsZero() {
+		return w.WithdrawnAt.UTC(), true, nil
+	}
+	var at sql.NullTime
 	err = s.db.sql.QueryRowContext(ctx, `SELECT consent_withdrawn_at FROM signatures WHERE id = $1`, signatureID).Scan(&at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, fmt.Errorf("signature %d: %w", signatureID, petition.ErrNotFound)
@@ -66,4 +85,19 @@ func (s *ConsentStore) WithdrawConsent(ctx context.Context, signatureID int64) (
 		return time.Time{}, false, fmt.Errorf("withdraw consent of signature %d: the update took no effect", signatureID)
 	}
 	return at.Time.UTC(), false, nil
+}
+
+// consentWithdrawnData is consent.withdrawn's data: ids and a time, never
+// the supporter's details (a receiver that holds them knows the signature).
+type consentWithdrawnData struct {
+	SignatureID int64     `json:"signature_id"`
+	PetitionID  int64     `json:"petition_id"`
+	WithdrawnAt time.Time `json:"withdrawn_at"`
+}
+
+// enqueueConsentWithdrawn queues consent.withdrawn for a signature whose
+// consent to updates was withdrawn at at.
+func enqueueConsentWithdrawn(tx *gorm.DB, signatureID, petitionID int64, at time.Time) error {
+	return enqueueWebhook(tx, outbound.EventConsentWithdrawn, at,
+		consentWithdrawnData{SignatureID: signatureID, PetitionID: petitionID, WithdrawnAt: at.UTC()})
 }

@@ -63,9 +63,16 @@ type donationRow struct {
 	ReviewNote            string
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
+	// DonorErasedAt and PersonalDataErasedAt: the donor's details were
+	// erased (on request, or by retention); no event brings them back.
+	DonorErasedAt        *time.Time
+	PersonalDataErasedAt *time.Time
 }
 
 func (donationRow) TableName() string { return "donations" }
+
+// erased reports whether the donor's details were erased.
+func (r donationRow) erased() bool { return r.DonorErasedAt != nil || r.PersonalDataErasedAt != nil }
 
 // entryRow is a donation joined with its campaign's and release's names.
 type entryRow struct {
@@ -376,6 +383,9 @@ func (s *DonationStore) applyEvent(ctx context.Context, e donation.Event) (donat
 		if err := markProcessed(tx, ev.ID, row.ID); err != nil {
 			return err
 		}
+		if err := redactIfErased(tx, row, ev.ID); err != nil {
+			return err
+		}
 		if pi := deref(row.PaymentIntentID); pi != "" {
 			var orphans []stripeEventRow
 			err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
@@ -386,6 +396,9 @@ func (s *DonationStore) applyEvent(ctx context.Context, e donation.Event) (donat
 			for _, o := range orphans {
 				applyTo(&row, o.event())
 				if err := markProcessed(tx, o.ID, row.ID); err != nil {
+					return err
+				}
+				if err := redactIfErased(tx, row, o.ID); err != nil {
 					return err
 				}
 			}
@@ -442,10 +455,24 @@ func findDonation(tx *gorm.DB, e donation.Event) (donationRow, bool, error) {
 	return donationRow{}, false, nil
 }
 
+// redactIfErased reduces the payload of the Stripe event stored as
+// eventRowID to its id and type when row's donor was erased: an event that
+// arrives after an erasure must not bring the donor's details back.
+func redactIfErased(tx *gorm.DB, row donationRow, eventRowID int64) error {
+	if !row.erased() {
+		return nil
+	}
+	return tx.Exec(`UPDATE stripe_events e SET payload = `+redactedPayloadSQL+` WHERE e.id = ?`, eventRowID).Error
+}
+
 // applyTo runs the state machine and records the ids and contact details the
-// event brings, without overwriting what is already known.
+// event brings, without overwriting what is already known, and never on a
+// donation whose donor's details were erased.
 func applyTo(row *donationRow, e donation.Event) {
 	row.setState(donation.Next(row.state(), e))
+	if row.erased() {
+		e.DonorEmail, e.DonorName = "", ""
+	}
 	fill := func(have **string, got string) {
 		if *have == nil && got != "" {
 			*have = &got

@@ -39,3 +39,12 @@ func (s *NoticeStore) Signed(ctx context.Context, signatureID int64) (notify.Sig
 	}
 	return out, nil
 }
+
+// EmailSent records that an email of kind was sent about the signature.
+func (s *NoticeStore) EmailSent(ctx context.Context, signatureID int64, kind string) error {
+	if _, err := s.db.sql.ExecContext(ctx, `INSERT INTO sent_emails (signature_id, kind) VALUES ($1, $2)`,
+		signatureID, kind); err != nil {
+		return fmt.Errorf("record email to signer %d: %w", signatureID, translate(err))
+	}
+	return nil
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/advocacy/advocacy/internal/http/kit"
 	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
+	"github.com/advocacy/advocacy/internal/privacy"
 	"github.com/advocacy/advocacy/internal/staff"
 )
 
@@ -39,6 +40,8 @@ type Deps struct {
 	// WebhookAllowPrivate lets endpoints be saved on loopback and private
 	// addresses (WEBHOOK_ALLOW_PRIVATE).
 	WebhookAllowPrivate bool
+	// Privacy answers subject access and erasure requests (admins).
+	Privacy *privacy.Service
 }
 
 // Desk serves the staff desk.

@@ -63,6 +63,10 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	pages.POST("/webhooks/:id/delete", admins, form, d.deleteWebhookForm)
 	pages.POST("/webhooks/:id/deliveries/:delivery_id/redeliver", admins, form, d.redeliver)
 
+	pages.GET("/privacy", admins, d.privacyPage)
+	pages.POST("/privacy/subject", admins, form, d.subjectForm)
+	pages.POST("/privacy/erase", admins, form, d.eraseForm)
+
 	api.GET("/me", anyone, d.meAPI)
 
 	api.GET("/campaigns", editors, d.campaignsAPI)
@@ -100,4 +104,7 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	api.DELETE("/webhooks/:id", admins, d.deleteWebhookAPI)
 	api.GET("/webhooks/:id/deliveries", admins, d.deliveriesAPI)
 	api.POST("/webhooks/:id/deliveries/:delivery_id/redeliver", admins, d.redeliver)
+
+	api.GET("/privacy/subject", admins, d.subjectAPI)
+	api.POST("/privacy/erase", admins, d.eraseAPI)
 }
