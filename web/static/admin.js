@@ -52,4 +52,43 @@
     setInterval(refresh, 10000);
     document.addEventListener("visibilitychange", refresh);
   }
+
+  // The release editor: "Save and refresh the preview" saves the form in
+  // the background and shows the body as saved in the pane beside it, the
+  // editor staying as it is. A save the server refuses (a field to fix) is
+  // sent again as an ordinary submit, so the page shows what to fix.
+  // Without JavaScript the button stays hidden: "Save release" and the
+  // full preview page do the same.
+  var pane = document.querySelector(".preview-pane[data-preview]");
+  var save = document.getElementById("save-preview");
+  if (pane && save && save.form && window.fetch && window.DOMParser) {
+    var status = document.createElement("p");
+    status.className = "meta";
+    status.setAttribute("role", "status");
+    pane.insertBefore(status, pane.querySelector(".body"));
+    save.hidden = false;
+    save.addEventListener("click", function () {
+      var form = save.form;
+      status.textContent = "Saving…";
+      fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok) throw new Error("not saved");
+          return fetch(pane.getAttribute("data-preview"), { credentials: "same-origin" });
+        })
+        .then(function (r) {
+          if (!r.ok) throw new Error("no preview");
+          return r.text();
+        })
+        .then(function (html) {
+          var body = new DOMParser().parseFromString(html, "text/html").querySelector("article.release .body");
+          if (!body) throw new Error("no preview");
+          var target = document.getElementById("preview-body");
+          target.replaceChildren.apply(target, Array.prototype.map.call(body.childNodes, function (n) {
+            return document.importNode(n, true);
+          }));
+          status.textContent = "Saved at " + new Date().toTimeString().slice(0, 8) + ".";
+        })
+        .catch(function () { form.submit(); });
+    });
+  }
 })();
