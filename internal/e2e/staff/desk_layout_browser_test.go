@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/advocacy/advocacy/internal/app"
@@ -237,8 +238,17 @@ func TestDashboardFiguresRefresh(t *testing.T) {
 	}
 }
 
-// Closing a petition and unpublishing a release ask first, without
-// JavaScript's help: cancelling changes nothing, confirming does it.
+// noScript turns the page's scripts off, as a browser without JavaScript
+// (the test's own evaluations still run).
+func noScript(t *testing.T, b context.Context) {
+	t.Helper()
+	if _, err := chromedp.Call(b, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Closing a petition and unpublishing a release ask first, with the pages'
+// scripts off: cancelling changes nothing, confirming does it.
 func TestCloseAndUnpublishAskFirst(t *testing.T) {
 	w := newDeskWorld(t)
 	ctx := context.Background()
@@ -249,6 +259,7 @@ func TestCloseAndUnpublishAskFirst(t *testing.T) {
 				t.Fatal(err)
 			}
 			login(t, b, w.srv.URL, w.admin)
+			noScript(t, b)
 			p, r := w.petitions[width], w.releases[width]
 			petitionStatus := func() string {
 				t.Helper()
@@ -357,6 +368,20 @@ func TestReleaseEditorLayout(t *testing.T) {
 			}
 			if got := text(t, b, "#preview-body"); got != "The first words." {
 				t.Errorf("the preview shows %q", got)
+			}
+			// Without the script, "Save and refresh the preview" is not offered
+			// (saving and the full preview page do without it); with it, it is.
+			noScript(t, b)
+			open(t, b, fmt.Sprintf("%s/admin/releases/%d/edit", w.srv.URL, r.ID), "the release editor without its script")
+			if shown := evaluate[bool](t, b, `document.querySelector("#save-preview").getClientRects().length > 0`); shown {
+				t.Error("without the script, the editor offers a button that needs it")
+			}
+			if _, err := chromedp.Call(b, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
+				t.Fatal(err)
+			}
+			open(t, b, fmt.Sprintf("%s/admin/releases/%d/edit", w.srv.URL, r.ID), "the release editor")
+			if shown := evaluate[bool](t, b, `document.querySelector("#save-preview").getClientRects().length > 0`); !shown {
+				t.Error("with the script, the editor does not offer to save and refresh the preview")
 			}
 			err := chromedp.Do(b,
 				chromedp.SetValue(chromedp.CSS("#body"), "New *words*, saved in place."),
