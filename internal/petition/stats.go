@@ -1,6 +1,7 @@
 package petition
 
 import (
+	"math"
 	"sort"
 	"time"
 
@@ -23,6 +24,54 @@ type Stats struct {
 	PerHour    []HourCount
 	PerSource  []SourceCount  // most signatures first
 	PerCountry []CountryCount // most signatures first
+	// LastHour is how many signatures were counted in the hour before now,
+	// and Recent how many in the RateWindow before now. Both are read from
+	// the newest signatures (a range of an index), so they cost what the
+	// last hour brought, not what the petition holds.
+	LastHour int64
+	Recent   int64
+}
+
+// RateWindow is the span over which RatePerMinute averages: long enough to
+// smooth one batch, short enough to be "now".
+const RateWindow = 5 * time.Minute
+
+// RatePerMinute is the signing rate now: signatures per minute over the
+// last RateWindow.
+func (s Stats) RatePerMinute() float64 {
+	return float64(s.Recent) / RateWindow.Minutes()
+}
+
+// YesterdayBy returns how many signatures yesterday (UTC) had by the time
+// of day of now, to set beside Today. Yesterday's whole hours come from
+// PerHour; the hour now is in is counted pro rata of its minutes, as the
+// tallies keep hours, not minutes.
+func (s Stats) YesterdayBy(now time.Time) int64 {
+	now = now.UTC()
+	hourNow := now.Truncate(time.Hour)
+	start := hourNow.Add(-24 * time.Hour).Truncate(24 * time.Hour) // yesterday, midnight
+	same := hourNow.Add(-24 * time.Hour)                           // yesterday, this hour
+	var whole, partial int64
+	for _, h := range s.PerHour {
+		switch {
+		case !h.Hour.Before(start) && h.Hour.Before(same):
+			whole += h.Count
+		case h.Hour.Equal(same):
+			partial = h.Count
+		}
+	}
+	share := now.Sub(hourNow).Seconds() / time.Hour.Seconds()
+	return whole + int64(math.Round(float64(partial)*share))
+}
+
+// GoalPercent is the count as a percentage of the goal, rounded down to
+// one decimal (so a goal is never shown reached before it is) and not
+// capped: a petition past its goal shows how far past. Zero without a goal.
+func (s Stats) GoalPercent() float64 {
+	if s.Petition.Goal <= 0 {
+		return 0
+	}
+	return float64(s.Total*1000/s.Petition.Goal) / 10
 }
 
 // DayCount is the number of signatures on one UTC day.

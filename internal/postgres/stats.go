@@ -32,6 +32,28 @@ UNION ALL
 SELECT dimension, key, signature_count FROM signature_tallies
 WHERE petition_id = @id AND dimension = 'hour' AND key >= @first_hour`
 
+// statsRecentSQL counts the signatures of the last hour and of the rate
+// window. Signature ids grow with time, so the last hour is the range of
+// ids above the newest of the petition's signatures older than an hour:
+// one backward walk of signatures_petition_id_idx finds it, reading only
+// the last hour's rows, never the petition's millions. The bounds are row
+// comparisons on (petition_id, id) so that the planner walks that index:
+// with petition_id = @id it may walk the primary key instead, through every
+// other petition's newer rows. created_at still bounds the count, so a
+// batch that drew its ids out of time order is counted by its time.
+// (CAST, not ::, after a named parameter: gorm would read "@id::bigint" as
+// one name and leave it to PostgreSQL as the absolute value of column id.)
+const statsRecentSQL = `
+SELECT count(*) AS last_hour, count(*) FILTER (WHERE created_at >= @since_rate) AS recent
+FROM signatures
+WHERE (petition_id, id) > (CAST(@id AS bigint), coalesce((
+        SELECT id FROM signatures
+        WHERE (petition_id, id) >= (CAST(@id AS bigint), 0::bigint) AND (petition_id, id) <= (CAST(@id AS bigint), 9223372036854775807::bigint)
+          AND created_at < @since_hour
+        ORDER BY petition_id DESC, id DESC LIMIT 1), 0))
+  AND (petition_id, id) <= (CAST(@id AS bigint), 9223372036854775807::bigint)
+  AND state = 'counted' AND created_at >= @since_hour AND created_at <= @now`
+
 // PetitionStats returns the petition's dashboard at now. The count and the
 // tallies are read in one snapshot, so they always agree.
 func (s *DeskStore) PetitionStats(ctx context.Context, id int64, now time.Time) (petition.Stats, error) {
@@ -85,6 +107,12 @@ func (s *DeskStore) PetitionStats(ctx context.Context, id int64, now time.Time) 
 			}
 		}
 		st.PerHour = petition.FillHours(hours, now)
+		var recent struct{ LastHour, Recent int64 }
+		if err := tx.Raw(statsRecentSQL, map[string]any{"id": id, "now": now, "since_hour": now.Add(-time.Hour),
+			"since_rate": now.Add(-petition.RateWindow)}).Scan(&recent).Error; err != nil {
+			return err
+		}
+		st.LastHour, st.Recent = recent.LastHour, recent.Recent
 		if len(releaseIDs) == 0 {
 			return nil
 		}

@@ -3,6 +3,7 @@ package desk
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -35,6 +36,36 @@ type dashboardData struct {
 	// ConfirmShare is the share of signers asked to confirm who did, as a
 	// percentage; empty while nobody has been asked.
 	ConfirmShare string
+	// GoalShare is the count as a share of the goal, with one decimal
+	// ("0.5%"); Rate the signatures per minute now ("1.2").
+	GoalShare string
+	Rate      string
+	// Yesterday is how many had signed yesterday by this time of day, and
+	// Against says how today compares ("12 more than", "the same as").
+	Yesterday int64
+	Against   string
+	// RateMinutes is the span Rate averages over.
+	RateMinutes int
+	// AsOf is when the figures were read; StatsPath is where the page's
+	// script reads them again.
+	AsOf      time.Time
+	StatsPath string
+}
+
+// oneDecimal writes v with one decimal place, as the dashboard shows its
+// shares and rates.
+func oneDecimal(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+// against says how today's count compares with yesterday's by this time.
+func against(today, yesterday int64) string {
+	switch {
+	case today > yesterday:
+		return kit.FormatCount(today-yesterday) + " more than"
+	case today < yesterday:
+		return kit.FormatCount(yesterday-today) + " fewer than"
+	default:
+		return "the same as"
+	}
 }
 
 // releaseDonationRow is what one release raised in one currency.
@@ -76,7 +107,10 @@ func (d *Desk) dashboardPage(c *gin.Context) {
 		return
 	}
 	data := dashboardData{Stats: st, Campaign: camp, Open: st.Petition.OpenAt(now), Progress: st.Petition.Progress(),
-		Notice: kit.Notice(c), ExportPath: petitionPath(id) + "/signatures.csv"}
+		Notice: kit.Notice(c), ExportPath: petitionPath(id) + "/signatures.csv", StatsPath: petitionPath(id) + "/stats",
+		GoalShare: oneDecimal(st.GoalPercent()) + "%", Rate: oneDecimal(st.RatePerMinute()), Yesterday: st.YesterdayBy(now),
+		RateMinutes: int(petition.RateWindow.Minutes()), AsOf: now}
+	data.Against = against(st.Today, data.Yesterday)
 	if rate, ok := st.Petition.ConfirmRate(); ok {
 		data.ConfirmShare = fmt.Sprintf("%.0f%%", rate*100)
 	}
@@ -157,13 +191,23 @@ type statsJSON struct {
 	Pending int64 `json:"pending"`
 	// ConfirmRate is the share (0 to 1) of signers asked to confirm who
 	// did; null while nobody has been asked.
-	ConfirmRate     *float64      `json:"confirm_rate"`
-	Goal            int64         `json:"goal"`
-	ProgressPercent int           `json:"progress_percent"`
-	PerDay          []dayJSON     `json:"per_day"`
-	PerHour         []hourJSON    `json:"per_hour"`
-	PerSource       []sourceJSON  `json:"per_source"`
-	PerCountry      []countryJSON `json:"per_country"`
+	ConfirmRate     *float64 `json:"confirm_rate"`
+	Goal            int64    `json:"goal"`
+	ProgressPercent int      `json:"progress_percent"`
+	// GoalPercent is the count as a percentage of the goal, rounded down to
+	// one decimal and not capped at 100.
+	GoalPercent float64 `json:"goal_percent"`
+	// LastHour counts the signatures of the hour before now, RatePerMinute
+	// averages those of the last few minutes, and YesterdaySameTime is how
+	// many yesterday (UTC) had by this time of day, to set beside Today.
+	LastHour          int64         `json:"last_hour"`
+	RatePerMinute     float64       `json:"rate_per_minute"`
+	RateWindowMinutes int           `json:"rate_window_minutes"`
+	YesterdaySameTime int64         `json:"yesterday_same_time"`
+	PerDay            []dayJSON     `json:"per_day"`
+	PerHour           []hourJSON    `json:"per_hour"`
+	PerSource         []sourceJSON  `json:"per_source"`
+	PerCountry        []countryJSON `json:"per_country"`
 }
 
 type dayJSON struct {
@@ -195,22 +239,26 @@ type countryJSON struct {
 	Count   int64  `json:"count"`
 }
 
-// statsAPI serves GET /api/v1/admin/petitions/:id/stats: the dashboard's
-// figures, without the charts.
+// statsAPI serves GET /api/v1/admin/petitions/:id/stats, and GET
+// /admin/petitions/:id/stats for the dashboard's script (signed in by its
+// session): the dashboard's figures, without the charts.
 func (d *Desk) statsAPI(c *gin.Context) {
 	id, err := kit.IDParam(c, petition.ErrNotFound)
 	if err != nil {
 		d.APIError(c, err)
 		return
 	}
-	st, err := d.Desk.PetitionStats(c.Request.Context(), id, time.Now())
+	now := time.Now().UTC()
+	st, err := d.Desk.PetitionStats(c.Request.Context(), id, now)
 	if err != nil {
 		d.APIError(c, err)
 		return
 	}
 	out := statsJSON{Petition: toPetitionJSON(st.Petition), Total: st.Total, Today: st.Today,
-		Pending: st.Petition.PendingCount,
-		Goal:    st.Petition.Goal, ProgressPercent: st.Petition.Progress(),
+		Pending: st.Petition.PendingCount, GoalPercent: st.GoalPercent(), LastHour: st.LastHour,
+		RatePerMinute: st.RatePerMinute(), RateWindowMinutes: int(petition.RateWindow.Minutes()),
+		YesterdaySameTime: st.YesterdayBy(now),
+		Goal:              st.Petition.Goal, ProgressPercent: st.Petition.Progress(),
 		PerDay: make([]dayJSON, 0, len(st.PerDay)), PerHour: make([]hourJSON, 0, len(st.PerHour)),
 		PerSource: make([]sourceJSON, 0, len(st.PerSource)), PerCountry: make([]countryJSON, 0, len(st.PerCountry))}
 	if rate, ok := st.Petition.ConfirmRate(); ok {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/advocacy/advocacy/internal/staff"
 )
@@ -133,6 +134,60 @@ func TestClosingAPetition(t *testing.T) {
 	}
 }
 
+// Closing a petition and unpublishing a release ask first: the link leads
+// to a question, and only its form's post changes anything.
+func TestCloseAndUnpublishAskFirst(t *testing.T) {
+	e := start(t)
+	w := e.world()
+	c, _ := e.signedIn(staff.RoleCampaigner)
+	dash := c.Get(fmt.Sprintf("/admin/petitions/%d", w.Petition.ID))
+	edit := c.Get(fmt.Sprintf("/admin/releases/%d/edit", w.Release.ID))
+	for _, tt := range []struct {
+		name, page, link, question, status, done string
+		before                                   func() string
+	}{
+		{"close", dash.Body, fmt.Sprintf("/admin/petitions/%d/close", w.Petition.ID), "Close the petition?", "open", "closed",
+			func() string {
+				p, err := e.server.App.Stores.Desk().PetitionStats(t.Context(), w.Petition.ID, time.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p.Petition.StatusAt(time.Now())
+			}},
+		{"unpublish", edit.Body, fmt.Sprintf("/admin/releases/%d/unpublish", w.Release.ID), "Unpublish the release?", "published", "draft",
+			func() string {
+				r, err := e.server.App.Stores.Desk().ReleaseByID(t.Context(), w.Release.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r.Status
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(tt.page, `href="`+tt.link+`"`) || strings.Contains(tt.page, `action="`+tt.link+`"`) {
+				t.Errorf("the page should link to the question, not post the change")
+			}
+			ask := c.Get(tt.link)
+			if ask.Status != http.StatusOK || !strings.Contains(ask.Body, tt.question) ||
+				!strings.Contains(ask.Body, `action="`+tt.link+`"`) || !strings.Contains(ask.Body, `id="cancel"`) {
+				t.Fatalf("GET %s: %d, want the question with its form and a way back", tt.link, ask.Status)
+			}
+			if got := tt.before(); got != tt.status {
+				t.Fatalf("asking changed the status to %q", got)
+			}
+			if res := c.submit(tt.link, nil); res.Status != http.StatusSeeOther {
+				t.Fatalf("POST %s: %d", tt.link, res.Status)
+			}
+			if got := tt.before(); got != tt.done {
+				t.Errorf("after confirming, status %q, want %q", got, tt.done)
+			}
+			if res := c.Get(notFoundPath(tt.link)); res.Status != http.StatusNotFound {
+				t.Errorf("GET %s: %d, want 404", notFoundPath(tt.link), res.Status)
+			}
+		})
+	}
+}
+
 func TestDashboardAndStats(t *testing.T) {
 	e := start(t)
 	w := e.world()
@@ -160,6 +215,25 @@ func TestDashboardAndStats(t *testing.T) {
 	st := api.Get(fmt.Sprintf("/api/v1/admin/petitions/%d/stats", w.Petition.ID)).JSON(t)
 	if st["total"] != 5.0 || st["today"] != 5.0 || st["goal"] != 1000.0 {
 		t.Errorf("stats totals: %v %v %v", st["total"], st["today"], st["goal"])
+	}
+	// Five of a thousand: half a percent, not "0%"; all five in the last
+	// hour and in the rate's window; none yesterday.
+	for k, want := range map[string]float64{"goal_percent": 0.5, "last_hour": 5, "rate_per_minute": 1,
+		"rate_window_minutes": 5, "yesterday_same_time": 0} {
+		if st[k] != want {
+			t.Errorf("stats %s = %v, want %v", k, st[k], want)
+		}
+	}
+	for _, want := range []string{`data-stat="goal_percent">0.5%<`, `data-stat="last_hour">5<`, `data-stat="rate_per_minute">1.0<`,
+		`data-stat="against">5 more than<`, fmt.Sprintf(`data-stats="/admin/petitions/%d/stats"`, w.Petition.ID)} {
+		if !strings.Contains(dash.Body, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
+	// The page's script reads the same figures with the browser's session.
+	if res := c.Get(fmt.Sprintf("/admin/petitions/%d/stats", w.Petition.ID)); res.Status != http.StatusOK ||
+		res.JSON(t)["goal_percent"] != 0.5 {
+		t.Errorf("the dashboard's stats for its script: %d %s", res.Status, res.Body)
 	}
 	if hours, _ := st["per_hour"].([]any); len(hours) != 48 {
 		t.Errorf("per_hour has %d hours", len(hours))

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -23,6 +24,12 @@ type releaseFormData struct {
 	Notice    string
 }
 
+// PreviewHTML is the body as it was rendered when last saved, for the
+// preview beside the editor; empty for a release not saved yet.
+func (f releaseFormData) PreviewHTML() template.HTML {
+	return template.HTML(f.Release.BodyHTML) //nolint:gosec // rendered and sanitised on save
+}
+
 // New reports whether the form creates a release.
 func (f releaseFormData) New() bool { return f.Release.ID == 0 }
 
@@ -34,10 +41,12 @@ func (f releaseFormData) SelectedPetition() int64 {
 	return *f.Release.PetitionID
 }
 
-// petitionChoice is a petition offered in a select, named with its campaign.
+// petitionChoice is a petition offered to a release, its whole title with
+// its campaign's.
 type petitionChoice struct {
-	ID    int64
-	Label string
+	ID       int64
+	Title    string
+	Campaign string
 }
 
 // releaseForm loads what the release form offers to choose from.
@@ -53,7 +62,7 @@ func (d *Desk) releaseForm(ctx context.Context, r campaign.Release, errs valid.E
 	}
 	titles := campaignTitles(f.Campaigns)
 	for _, p := range petitions {
-		f.Petitions = append(f.Petitions, petitionChoice{ID: p.ID, Label: titles[p.CampaignID] + " — " + p.Title})
+		f.Petitions = append(f.Petitions, petitionChoice{ID: p.ID, Title: p.Title, Campaign: titles[p.CampaignID]})
 	}
 	return f, nil
 }

@@ -34,6 +34,7 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	pages.POST("/releases/:id", editors, form, d.updateReleaseForm)
 	pages.GET("/releases/:id/preview", editors, d.previewReleasePage)
 	pages.POST("/releases/:id/publish", editors, form, d.publishRelease)
+	pages.GET("/releases/:id/unpublish", editors, d.confirmUnpublishPage)
 	pages.POST("/releases/:id/unpublish", editors, form, d.unpublishRelease)
 
 	pages.GET("/petitions", editors, d.petitionsPage)
@@ -42,6 +43,8 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	pages.GET("/petitions/:id", editors, d.dashboardPage)
 	pages.GET("/petitions/:id/edit", editors, d.editPetitionPage)
 	pages.POST("/petitions/:id", editors, form, d.updatePetitionForm)
+	pages.GET("/petitions/:id/stats", editors, d.statsAPI)
+	pages.GET("/petitions/:id/close", editors, d.confirmClosePage)
 	pages.POST("/petitions/:id/close", editors, form, d.closePetition)
 	pages.POST("/petitions/:id/reopen", editors, form, d.reopenPetition)
 	pages.GET("/petitions/:id/signatures.csv", editors, d.exportSignatures)

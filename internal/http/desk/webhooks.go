@@ -203,6 +203,16 @@ type webhooksPageData struct {
 	Notice    string
 }
 
+// staffPage gives a desk page kept outside web/templates/admin what the
+// layout gives those inside: the staff header and styles.
+func staffPage(c *gin.Context, p kit.Page) kit.Page {
+	if m, ok := kit.StaffFrom(c); ok {
+		p.Staff = &m
+	}
+	p.StaffStyles = true
+	return p
+}
+
 func (d *Desk) renderWebhooksPage(c *gin.Context, status int, data webhooksPageData) {
 	var err error
 	if data.Endpoints, err = d.Webhooks.Endpoints(c.Request.Context()); err != nil {
@@ -210,7 +220,7 @@ func (d *Desk) renderWebhooksPage(c *gin.Context, status int, data webhooksPageD
 		return
 	}
 	data.Events = outbound.Events()
-	d.Render(c, status, "desk_webhooks", kit.Page{Title: "Webhooks", Data: data})
+	d.Render(c, status, "desk_webhooks", staffPage(c, kit.Page{Title: "Webhooks", Data: data}))
 }
 
 // webhooksPage serves GET /admin/webhooks.
@@ -298,5 +308,5 @@ func (d *Desk) webhookPage(c *gin.Context) {
 		d.Fail(c, err)
 		return
 	}
-	d.Render(c, http.StatusOK, "desk_webhook", kit.Page{Title: "Webhook " + data.Endpoint.URL, Data: data})
+	d.Render(c, http.StatusOK, "desk_webhook", staffPage(c, kit.Page{Title: "Webhook " + data.Endpoint.URL, Data: data}))
 }

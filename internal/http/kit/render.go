@@ -131,7 +131,10 @@ type Page struct {
 	// Staff is the signed-in staff member on admin pages (nil elsewhere);
 	// the layout shows them the staff navigation.
 	Staff *staff.Member
-	Data  any
+	// StaffStyles loads the staff pages' stylesheet: every admin/ page,
+	// the login form included, whoever is signed in.
+	StaffStyles bool
+	Data        any
 }
 
 // Render executes a page into a buffer first, so a template error becomes a
@@ -143,6 +146,7 @@ func (k *Kit) Render(c *gin.Context, status int, name string, page Page) {
 	if m, ok := StaffFrom(c); ok && page.Staff == nil && strings.HasPrefix(name, "admin/") {
 		page.Staff = &m
 	}
+	page.StaffStyles = page.StaffStyles || strings.HasPrefix(name, "admin/")
 	body, err := k.RenderBytes(name, page)
 	if err != nil {
 		k.Logger.ErrorContext(c.Request.Context(), "render", "template", name, "err", err)
