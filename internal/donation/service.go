@@ -2,9 +2,13 @@ package donation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/advocacy/advocacy/internal/valid"
@@ -118,6 +122,74 @@ func (s *Service) Review(ctx context.Context, actor Actor, id int64, note string
 		return Entry{}, valid.Errors{"note": "The note contains characters we cannot read."}
 	}
 	return s.store.MarkReviewed(ctx, id, actor, note)
+}
+
+// MaxReviewBatch is the most donations one bulk review may name: a page of
+// the list at its largest.
+const MaxReviewBatch = 500
+
+// ReviewMany records that actor reviewed every donation in ids, with one
+// note, all or none, in one transaction with an audit row per donation. It
+// returns the ids reviewed, in ascending order, each once.
+//
+// Returns a valid.Errors naming "ids" for an empty list, more than
+// MaxReviewBatch ids, an id that is not positive or an id no donation has
+// (nothing is then reviewed), and naming "note" for a note that cannot be
+// kept.
+func (s *Service) ReviewMany(ctx context.Context, actor Actor, ids []int64, note string) ([]int64, error) {
+	errs := valid.Errors{}
+	if !valid.Readable(note) {
+		errs.Add("note", "The note contains characters we cannot read.")
+	}
+	unique := make([]int64, 0, len(ids))
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if id < 1 {
+			errs.Add("ids", "Every id must be a donation's id, a whole number from 1.")
+			continue
+		}
+		if !seen[id] {
+			seen[id] = true
+			unique = append(unique, id)
+		}
+	}
+	switch {
+	case len(ids) == 0:
+		errs.Add("ids", "Choose at least one donation to mark reviewed.")
+	case len(unique) > MaxReviewBatch:
+		errs.Add("ids", fmt.Sprintf("Mark at most %d donations reviewed at once.", MaxReviewBatch))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	if s.store == nil {
+		return nil, ErrNotFound
+	}
+	slices.Sort(unique)
+	reviewed, err := s.store.MarkManyReviewed(ctx, unique, actor, note)
+	var unknown *UnknownDonationsError
+	if errors.As(err, &unknown) {
+		return nil, valid.Errors{"ids": fmt.Sprintf("No donation has the id %s; nothing was marked reviewed.", joinIDs(unknown.IDs))}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("review %d donations: %w", len(unique), err)
+	}
+	return reviewed, nil
+}
+
+// joinIDs lists ids for a message: "3, 5 or 9" (at most ten of them).
+func joinIDs(ids []int64) string {
+	parts := make([]string, 0, min(len(ids), 10))
+	for _, id := range ids[:min(len(ids), 10)] {
+		parts = append(parts, strconv.FormatInt(id, 10))
+	}
+	if len(ids) > 10 {
+		return strings.Join(parts, ", ") + " or others"
+	}
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }
 
 // ApplyWebhook verifies a webhook's signature on its raw payload, then

@@ -482,11 +482,21 @@ func filtered(q *gorm.DB, f donation.Filter) *gorm.DB {
 	if f.ReleaseID != 0 {
 		q = q.Where("donations.release_id = ?", f.ReleaseID)
 	}
+	column := "donations.created_at"
+	if f.DateField == donation.DatePaid {
+		column = "donations.paid_at"
+	}
 	if !f.From.IsZero() {
-		q = q.Where("donations.created_at >= ?", f.From.UTC())
+		q = q.Where(column+" >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {
-		q = q.Where("donations.created_at < ?", f.To.UTC())
+		q = q.Where(column+" < ?", f.To.UTC())
+	}
+	switch f.Reviewed {
+	case donation.ReviewedYes:
+		q = q.Where("donations.reviewed_at IS NOT NULL")
+	case donation.ReviewedNo:
+		q = q.Where("donations.reviewed_at IS NULL")
 	}
 	return q
 }
@@ -497,8 +507,9 @@ const (
 	MaxDonationPage     = 500
 )
 
-// List returns donations newest first, a page at a time (keyset on id), with
-// totals per currency over everything the filter selects.
+// List returns donations newest first, a page at a time (keyset on id, or
+// numbered pages by offset), with totals per currency over everything the
+// filter selects.
 func (s *DonationStore) List(ctx context.Context, f donation.Filter) (donation.Page, error) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -508,6 +519,8 @@ func (s *DonationStore) List(ctx context.Context, f donation.Filter) (donation.P
 	q := filtered(s.entries(ctx), f)
 	if f.BeforeID > 0 {
 		q = q.Where("donations.id < ?", f.BeforeID)
+	} else if f.Offset > 0 {
+		q = q.Offset(f.Offset)
 	}
 	var rows []entryRow
 	if err := q.Order("donations.id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
@@ -527,6 +540,9 @@ func (s *DonationStore) List(ctx context.Context, f donation.Filter) (donation.P
 		return donation.Page{}, err
 	}
 	page.Totals = totals
+	for _, t := range totals {
+		page.Total += t.Count
+	}
 	return page, nil
 }
 
@@ -637,38 +653,59 @@ func (s *DonationStore) RecordExport(ctx context.Context, actor donation.Actor, 
 	return nil
 }
 
-// MarkReviewed records actor's review of donation id with note and writes
-// the change to audit_log, in one transaction. Returns donation.ErrNotFound
-// for an unknown id and valid.Errors for a note that is too long.
-func (s *DonationStore) MarkReviewed(ctx context.Context, id int64, actor donation.Actor, note string) (donation.Entry, error) {
+// reviewNote trims a review note and checks it fits the schema.
+func reviewNote(note string) (string, error) {
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > MaxReviewNoteLen || !utf8.ValidString(note) {
-		return donation.Entry{}, valid.Errors{"note": "Please keep the note to 2,000 characters or fewer."}
+		return "", valid.Errors{"note": "Please keep the note to 2,000 characters or fewer."}
 	}
+	return note, nil
+}
+
+// markReviewed records actor's review of the locked row, and its audit row,
+// inside tx; now is the transaction's time.
+func markReviewed(tx *gorm.DB, row donationRow, actor donation.Actor, note string, now time.Time) error {
 	var actorID *int64
 	if actor.ID != 0 {
 		actorID = &actor.ID
 	}
-	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	before := reviewAudit{ReviewedAt: utc(row.ReviewedAt), ReviewedBy: row.ReviewedBy,
+		ReviewedByEmail: row.ReviewedByEmail, ReviewNote: row.ReviewNote}
+	after := reviewAudit{ReviewedAt: &now, ReviewedBy: actorID, ReviewedByEmail: actor.Email, ReviewNote: note}
+	err := tx.Model(&donationRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+		"reviewed_at": now, "reviewed_by": actorID, "reviewed_by_email": actor.Email,
+		"review_note": note, "updated_at": now}).Error
+	if err != nil {
+		return err
+	}
+	return writeAudit(tx, actor, "donation.review", "donation", row.ID, before, after)
+}
+
+// txNow is the transaction's time, in UTC.
+func txNow(tx *gorm.DB) (time.Time, error) {
+	var now time.Time
+	err := tx.Raw("SELECT now()").Scan(&now).Error
+	return now.UTC(), err
+}
+
+// MarkReviewed records actor's review of donation id with note and writes
+// the change to audit_log, in one transaction. Returns donation.ErrNotFound
+// for an unknown id and valid.Errors for a note that is too long.
+func (s *DonationStore) MarkReviewed(ctx context.Context, id int64, actor donation.Actor, note string) (donation.Entry, error) {
+	note, err := reviewNote(note)
+	if err != nil {
+		return donation.Entry{}, err
+	}
+	err = s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row donationRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error; err != nil {
 			return notFound(err, donation.ErrNotFound)
 		}
-		before := reviewAudit{ReviewedAt: utc(row.ReviewedAt), ReviewedBy: row.ReviewedBy,
-			ReviewedByEmail: row.ReviewedByEmail, ReviewNote: row.ReviewNote}
-		var now time.Time
-		if err := tx.Raw("SELECT now()").Scan(&now).Error; err != nil {
-			return err
-		}
-		now = now.UTC()
-		after := reviewAudit{ReviewedAt: &now, ReviewedBy: actorID, ReviewedByEmail: actor.Email, ReviewNote: note}
-		err := tx.Model(&donationRow{}).Where("id = ?", id).Updates(map[string]any{
-			"reviewed_at": now, "reviewed_by": actorID, "reviewed_by_email": actor.Email,
-			"review_note": note, "updated_at": now}).Error
+		now, err := txNow(tx)
 		if err != nil {
 			return err
 		}
-		return writeAudit(tx, actor, "donation.review", "donation", id, before, after)
+		return markReviewed(tx, row, actor, note, now)
 	})
 	if err != nil {
 		var fields valid.Errors
@@ -679,6 +716,57 @@ func (s *DonationStore) MarkReviewed(ctx context.Context, id int64, actor donati
 	}
 	e, _, err := s.Get(ctx, id)
 	return e, err
+}
+
+// MarkManyReviewed records actor's review of each donation in ids with one
+// note, in one transaction, with an audit row per donation. The rows are
+// locked in id order, so two bulk reviews never deadlock. If an id is
+// unknown nothing changes, and the error is a *donation.UnknownDonationsError.
+func (s *DonationStore) MarkManyReviewed(ctx context.Context, ids []int64, actor donation.Actor, note string) ([]int64, error) {
+	note, err := reviewNote(note)
+	if err != nil {
+		return nil, err
+	}
+	var reviewed []int64
+	err = s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []donationRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) != len(ids) {
+			found := make(map[int64]bool, len(rows))
+			for _, r := range rows {
+				found[r.ID] = true
+			}
+			missing := &donation.UnknownDonationsError{}
+			for _, id := range ids {
+				if !found[id] {
+					missing.IDs = append(missing.IDs, id)
+				}
+			}
+			return missing
+		}
+		now, err := txNow(tx)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if err := markReviewed(tx, row, actor, note, now); err != nil {
+				return err
+			}
+			reviewed = append(reviewed, row.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		var fields valid.Errors
+		var missing *donation.UnknownDonationsError
+		if errors.As(err, &fields) || errors.As(err, &missing) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("review %d donations: %w", len(ids), translate(err))
+	}
+	return reviewed, nil
 }
 
 // EachDonation calls fn for every donation f selects, newest first, reading

@@ -44,6 +44,7 @@ func New(k *kit.Kit, guard *kit.Guard, d Deps) *Finance {
 //	GET  donations.csv              the same filters, streamed as CSV
 //	GET  donations/:id              one donation with its Stripe events
 //	POST donations/:id/review       marks it reviewed by the caller, with a note
+//	POST donations/review           marks many reviewed at once, an audit row each
 //	GET  giftaid.csv?from=&to=      the Gift Aid claim: paid, unrefunded, declared
 //	GET  stripe-events/unmatched    events that match no donation
 func (f *Finance) Routes(pages, api *gin.RouterGroup) {
@@ -56,6 +57,7 @@ func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	api.GET("/donations.csv", who, f.donationsCSV)
 	api.GET("/donations/:id", who, f.donation)
 	api.POST("/donations/:id/review", who, f.review)
+	api.POST("/donations/review", who, f.reviewMany)
 	api.GET("/giftaid.csv", who, f.giftAidCSV)
 	api.GET("/stripe-events/unmatched", who, f.unmatched)
 
@@ -63,6 +65,7 @@ func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	pages.GET("/donations.csv", who, f.donationsCSV)
 	pages.GET("/donations/:id", who, f.donation)
 	pages.POST("/donations/:id/review", who, f.RequireCSRF(), f.review)
+	pages.POST("/donations/review", who, f.RequireCSRF(), f.reviewMany)
 	pages.GET("/giftaid.csv", who, f.giftAidCSV)
 	pages.GET("/stripe-events/unmatched", who, f.unmatched)
 }

@@ -81,6 +81,7 @@ type listJSON struct {
 	Donations  []donationJSON `json:"donations"`
 	Totals     []totalsJSON   `json:"totals"`
 	NextBefore *int64         `json:"next_before"`
+	Total      int64          `json:"total"`
 }
 
 // eventJSON is a Stripe event as stored, its payload as Stripe sent it.
@@ -118,7 +119,8 @@ func toDonationJSON(e donation.Entry) donationJSON {
 }
 
 func toListJSON(page donation.Page) listJSON {
-	out := listJSON{Donations: make([]donationJSON, len(page.Entries)), Totals: make([]totalsJSON, len(page.Totals))}
+	out := listJSON{Donations: make([]donationJSON, len(page.Entries)), Totals: make([]totalsJSON, len(page.Totals)),
+		Total: page.Total}
 	for i, e := range page.Entries {
 		out.Donations[i] = toDonationJSON(e)
 	}
