@@ -302,6 +302,11 @@ type Store interface {
 	// Gift Aid declaration whose payment was taken in [from, to), oldest
 	// first. A zero from or to leaves that end open.
 	EachGiftAidClaim(ctx context.Context, from, to time.Time, fn func(Entry) error) error
+	// CountGiftAidClaim counts the donations EachGiftAidClaim gives.
+	CountGiftAidClaim(ctx context.Context, from, to time.Time) (int64, error)
+	// EachGiftAidClaimPart calls fn for part (from 1) of the claim, in
+	// EachGiftAidClaim's order, ScheduleRowsPerPart donations a part.
+	EachGiftAidClaimPart(ctx context.Context, from, to time.Time, part int, fn func(Entry) error) error
 }
 
 // UnknownDonationsError names the ids a bulk change found no donation for.

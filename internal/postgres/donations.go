@@ -55,6 +55,10 @@ type donationRow struct {
 	GiftAidFullName       string
 	GiftAidHomeAddress    string
 	GiftAidPostcode       string
+	GiftAidTitle          string
+	GiftAidFirstName      string
+	GiftAidLastName       string
+	GiftAidHouse          string
 	GiftAidTaxpayer       bool
 	GiftAidWordingVersion *string
 	ReviewedAt            *time.Time
@@ -122,7 +126,8 @@ func (r donationRow) domain() donation.Donation {
 		ReviewedAt: utc(r.ReviewedAt), ReviewedBy: r.ReviewedBy, ReviewedByEmail: r.ReviewedByEmail,
 		ReviewNote: r.ReviewNote, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.GiftAidDeclaredAt != nil {
-		d.GiftAid = &donation.GiftAid{FullName: r.GiftAidFullName, HomeAddress: r.GiftAidHomeAddress,
+		d.GiftAid = &donation.GiftAid{Title: r.GiftAidTitle, FirstName: r.GiftAidFirstName, LastName: r.GiftAidLastName,
+			House: r.GiftAidHouse, FullName: r.GiftAidFullName, HomeAddress: r.GiftAidHomeAddress,
 			Postcode: r.GiftAidPostcode, TaxpayerConfirmed: r.GiftAidTaxpayer,
 			WordingVersion: deref(r.GiftAidWordingVersion), DeclaredAt: r.GiftAidDeclaredAt.UTC()}
 	}
@@ -202,6 +207,7 @@ func (s *DonationStore) CreatePending(ctx context.Context, nd donation.NewDonati
 		at := g.DeclaredAt.UTC()
 		row.GiftAidDeclaredAt, row.GiftAidFullName, row.GiftAidHomeAddress = &at, g.FullName, g.HomeAddress
 		row.GiftAidPostcode, row.GiftAidTaxpayer, row.GiftAidWordingVersion = g.Postcode, g.TaxpayerConfirmed, &g.WordingVersion
+		row.GiftAidTitle, row.GiftAidFirstName, row.GiftAidLastName, row.GiftAidHouse = g.Title, g.FirstName, g.LastName, g.House
 		row.DonorName = g.FullName
 	}
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -784,15 +790,47 @@ func (s *DonationStore) EachDonation(ctx context.Context, f donation.Filter, fn 
 // that is paid and not refunded, disputed or partly refunded (status
 // "paid"), whose payment was taken in [from, to), oldest payment first.
 func (s *DonationStore) EachGiftAidClaim(ctx context.Context, from, to time.Time, fn func(donation.Entry) error) error {
-	q := s.entries(ctx).Where("donations.status = ? AND donations.gift_aid_declared_at IS NOT NULL", donation.StatusPaid)
+	if err := each(giftAidClaim(s.entries(ctx), from, to).Order("donations.paid_at, donations.id"), fn); err != nil {
+		return fmt.Errorf("export gift aid claim: %w", err)
+	}
+	return nil
+}
+
+// giftAidClaim narrows q (over donations) to the Gift Aid claim of payments
+// taken in [from, to): paid (not refunded, disputed or partly refunded),
+// with a declaration.
+func giftAidClaim(q *gorm.DB, from, to time.Time) *gorm.DB {
+	q = q.Where("donations.status = ? AND donations.gift_aid_declared_at IS NOT NULL", donation.StatusPaid)
 	if !from.IsZero() {
 		q = q.Where("donations.paid_at >= ?", from.UTC())
 	}
 	if !to.IsZero() {
 		q = q.Where("donations.paid_at < ?", to.UTC())
 	}
-	if err := each(q.Order("donations.paid_at, donations.id"), fn); err != nil {
-		return fmt.Errorf("export gift aid claim: %w", err)
+	return q
+}
+
+// CountGiftAidClaim counts the donations EachGiftAidClaim gives for [from, to).
+func (s *DonationStore) CountGiftAidClaim(ctx context.Context, from, to time.Time) (int64, error) {
+	var n int64
+	if err := giftAidClaim(s.db.gorm.WithContext(ctx).Table("donations"), from, to).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count gift aid claim: %w", translate(err))
+	}
+	return n, nil
+}
+
+// EachGiftAidClaimPart calls fn for part (from 1) of the claim for [from,
+// to), cut into parts of donation.ScheduleRowsPerPart in EachGiftAidClaim's
+// order (payment time, then id), so that the parts of one claim neither
+// overlap nor leave a donation out.
+func (s *DonationStore) EachGiftAidClaimPart(ctx context.Context, from, to time.Time, part int, fn func(donation.Entry) error) error {
+	if part < 1 {
+		return fmt.Errorf("export gift aid claim part %d: parts count from 1", part)
+	}
+	q := giftAidClaim(s.entries(ctx), from, to).Order("donations.paid_at, donations.id").
+		Offset((part - 1) * donation.ScheduleRowsPerPart).Limit(donation.ScheduleRowsPerPart)
+	if err := each(q, fn); err != nil {
+		return fmt.Errorf("export gift aid claim part %d: %w", part, err)
 	}
 	return nil
 }

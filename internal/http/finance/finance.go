@@ -46,6 +46,8 @@ func New(k *kit.Kit, guard *kit.Guard, d Deps) *Finance {
 //	POST donations/:id/review       marks it reviewed by the caller, with a note
 //	POST donations/review           marks many reviewed at once, an audit row each
 //	GET  giftaid.csv?from=&to=      the Gift Aid claim: paid, unrefunded, declared
+//	GET  giftaid/schedule?from=&to= the claim as HMRC's schedule: its rows and parts
+//	GET  giftaid/schedule.csv?part= one part of it, at most 1,000 donations
 //	GET  stripe-events/unmatched    events that match no donation
 func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	if f.store == nil {
@@ -59,6 +61,8 @@ func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	api.POST("/donations/:id/review", who, f.review)
 	api.POST("/donations/review", who, f.reviewMany)
 	api.GET("/giftaid.csv", who, f.giftAidCSV)
+	api.GET("/giftaid/schedule", who, f.schedule)
+	api.GET("/giftaid/schedule.csv", who, f.scheduleCSV)
 	api.GET("/stripe-events/unmatched", who, f.unmatched)
 
 	pages.GET("/donations", who, f.list)
@@ -67,6 +71,8 @@ func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	pages.POST("/donations/:id/review", who, f.RequireCSRF(), f.review)
 	pages.POST("/donations/review", who, f.RequireCSRF(), f.reviewMany)
 	pages.GET("/giftaid.csv", who, f.giftAidCSV)
+	pages.GET("/giftaid/schedule", who, f.schedule)
+	pages.GET("/giftaid/schedule.csv", who, f.scheduleCSV)
 	pages.GET("/stripe-events/unmatched", who, f.unmatched)
 }
 

@@ -47,6 +47,10 @@ type donorJSON struct {
 }
 
 type giftAidJSON struct {
+	Title          string    `json:"title"`
+	FirstName      string    `json:"first_name"`
+	LastName       string    `json:"last_name"`
+	House          string    `json:"house"`
 	FullName       string    `json:"full_name"`
 	HomeAddress    string    `json:"home_address"`
 	Postcode       string    `json:"postcode"`
@@ -109,7 +113,7 @@ func toDonationJSON(e donation.Entry) donationJSON {
 		out.Release = &refJSON{ID: *d.ReleaseID, Slug: e.ReleaseSlug, Title: e.ReleaseTitle}
 	}
 	if g := d.GiftAid; g != nil {
-		out.GiftAid = &giftAidJSON{FullName: g.FullName, HomeAddress: g.HomeAddress, Postcode: g.Postcode,
+		out.GiftAid = &giftAidJSON{Title: g.Title, FirstName: g.FirstName, LastName: g.LastName, House: g.House, FullName: g.FullName, HomeAddress: g.HomeAddress, Postcode: g.Postcode,
 			DeclaredAt: g.DeclaredAt, WordingVersion: g.WordingVersion}
 	}
 	if d.ReviewedAt != nil {
