@@ -99,6 +99,9 @@ type Donation struct {
 	DonorEmail        string
 	GiftAid           *GiftAid // nil: no declaration
 
+	Fees     *Fees  // nil until the gateway's books have been read
+	PayoutID *int64 // the payout it was paid out in, once known
+
 	ReviewedAt      *time.Time
 	ReviewedBy      *int64 // staff id
 	ReviewedByEmail string
@@ -255,10 +258,12 @@ type ApplyResult struct {
 	DonationID int64  // 0: no donation matches (the event is kept)
 	Status     Status // the donation's status afterwards
 	Adopted    int    // earlier unmatched events this one let us apply
+	Linked     int    // EventPayoutPaid: donations linked to the payout
 }
 
 // Store keeps donations and the payment events that move them.
 type Store interface {
+	PayoutStore
 	// CreatePending stores a pending donation. Returns ErrCurrencyMismatch if
 	// the currency is not the campaign's.
 	CreatePending(ctx context.Context, d NewDonation) (Donation, error)

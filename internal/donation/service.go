@@ -20,6 +20,7 @@ type Service struct {
 	store    Store
 	gateway  Gateway         // nil: donations are off
 	verifier WebhookVerifier // nil: webhooks cannot be verified
+	ledger   Ledger          // nil: fees and payouts are not read
 	baseURL  string
 	logger   *slog.Logger
 	now      func() time.Time
@@ -33,6 +34,9 @@ type ServiceConfig struct {
 	// ErrDisabled. It works without a Gateway, so refunds and disputes of
 	// earlier donations are still recorded after donations are switched off.
 	Verifier WebhookVerifier
+	// Ledger reads fees and payouts from the gateway's books; nil leaves
+	// them unrecorded (payouts are then refused, so the gateway retries).
+	Ledger Ledger
 	// BaseURL is the site's public address, for the gateway's return links.
 	BaseURL string
 	Logger  *slog.Logger
@@ -44,7 +48,7 @@ func NewService(store Store, cfg ServiceConfig) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{store: store, gateway: cfg.Gateway, verifier: cfg.Verifier, baseURL: cfg.BaseURL,
+	return &Service{store: store, gateway: cfg.Gateway, verifier: cfg.Verifier, ledger: cfg.Ledger, baseURL: cfg.BaseURL,
 		logger: cfg.Logger, now: time.Now}
 }
 
@@ -209,9 +213,56 @@ func (s *Service) ApplyWebhook(ctx context.Context, payload []byte, signature st
 	if err != nil {
 		return Event{}, ApplyResult{}, err
 	}
+	if ev.Kind == EventPayoutPaid {
+		res, err := s.applyPayout(ctx, ev)
+		return ev, res, err
+	}
 	res, err := s.store.ApplyEvent(ctx, ev)
 	if err != nil {
 		return ev, ApplyResult{}, fmt.Errorf("apply event %s: %w", ev.ID, err)
 	}
+	if !res.Duplicate && res.Status == StatusPaid && ev.Ref.PaymentIntentID != "" {
+		s.recordFees(ctx, ev.Ref.PaymentIntentID)
+	}
 	return ev, res, nil
+}
+
+// feeLookupTimeout bounds reading a payment's fees while the gateway waits
+// for the webhook's answer.
+const feeLookupTimeout = 5 * time.Second
+
+// recordFees reads the fees of the payment just taken and records them. A
+// failure is logged, not returned: the payment is recorded, and the payout
+// that pays it out brings its fees again.
+func (s *Service) recordFees(ctx context.Context, paymentIntentID string) {
+	if s.ledger == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, feeLookupTimeout)
+	defer cancel()
+	fees, err := s.ledger.PaymentFees(ctx, paymentIntentID)
+	if err == nil {
+		err = s.store.RecordFees(ctx, paymentIntentID, fees)
+	}
+	if err != nil {
+		s.logger.WarnContext(ctx, "record payment fees", "payment_intent_id", paymentIntentID, "err", err)
+	}
+}
+
+// applyPayout records a paid payout and links the donations it paid out.
+// Returns ErrDisabled without a ledger to read the payout's lines from, so
+// the gateway retries once it is configured.
+func (s *Service) applyPayout(ctx context.Context, ev Event) (ApplyResult, error) {
+	if s.ledger == nil || ev.Payout == nil {
+		return ApplyResult{}, fmt.Errorf("payout event %s: %w", ev.ID, ErrDisabled)
+	}
+	lines, err := s.ledger.PayoutLines(ctx, ev.Payout.PayoutID)
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("payout %s: %w", ev.Payout.PayoutID, err)
+	}
+	linked, err := s.store.RecordPayout(ctx, *ev.Payout, lines)
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("payout %s: %w", ev.Payout.PayoutID, err)
+	}
+	return ApplyResult{Linked: linked}, nil
 }

@@ -61,6 +61,11 @@ type donationRow struct {
 	GiftAidHouse          string
 	GiftAidTaxpayer       bool
 	GiftAidWordingVersion *string
+	BalanceTransactionID  *string
+	StripeFee             *int64
+	StripeNet             *int64
+	FeeCurrency           *string
+	PayoutID              *int64
 	ReviewedAt            *time.Time
 	ReviewedBy            *int64
 	ReviewedByEmail       string
@@ -125,6 +130,11 @@ func (r donationRow) domain() donation.Donation {
 		ChargeID: deref(r.ChargeID), DonorName: r.DonorName, DonorEmail: r.DonorEmail,
 		ReviewedAt: utc(r.ReviewedAt), ReviewedBy: r.ReviewedBy, ReviewedByEmail: r.ReviewedByEmail,
 		ReviewNote: r.ReviewNote, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.StripeFee != nil && r.StripeNet != nil {
+		d.Fees = &donation.Fees{BalanceTransactionID: deref(r.BalanceTransactionID), Currency: deref(r.FeeCurrency),
+			Fee: *r.StripeFee, Net: *r.StripeNet}
+	}
+	d.PayoutID = r.PayoutID
 	if r.GiftAidDeclaredAt != nil {
 		d.GiftAid = &donation.GiftAid{Title: r.GiftAidTitle, FirstName: r.GiftAidFirstName, LastName: r.GiftAidLastName,
 			House: r.GiftAidHouse, FullName: r.GiftAidFullName, HomeAddress: r.GiftAidHomeAddress,

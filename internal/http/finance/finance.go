@@ -49,6 +49,8 @@ func New(k *kit.Kit, guard *kit.Guard, d Deps) *Finance {
 //	GET  giftaid/schedule?from=&to= the claim as HMRC's schedule: its rows and parts
 //	GET  giftaid/schedule.csv?part= one part of it, at most 1,000 donations
 //	GET  stripe-events/unmatched    events that match no donation
+//	GET  payouts                    Stripe's payouts, with their donations summed
+//	GET  payouts/:id                one payout with its donations
 func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	if f.store == nil {
 		return // no database, no donations to show
@@ -64,6 +66,8 @@ func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	api.GET("/giftaid/schedule", who, f.schedule)
 	api.GET("/giftaid/schedule.csv", who, f.scheduleCSV)
 	api.GET("/stripe-events/unmatched", who, f.unmatched)
+	api.GET("/payouts", who, f.payouts)
+	api.GET("/payouts/:id", who, f.payout)
 
 	pages.GET("/donations", who, f.list)
 	pages.GET("/donations.csv", who, f.donationsCSV)
@@ -74,6 +78,8 @@ func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	pages.GET("/giftaid/schedule", who, f.schedule)
 	pages.GET("/giftaid/schedule.csv", who, f.scheduleCSV)
 	pages.GET("/stripe-events/unmatched", who, f.unmatched)
+	pages.GET("/payouts", who, f.payouts)
+	pages.GET("/payouts/:id", who, f.payout)
 }
 
 // fromAPI reports whether the request came through the finance API, which

@@ -26,6 +26,8 @@ type donationJSON struct {
 	Donor           donorJSON       `json:"donor"`
 	GiftAid         *giftAidJSON    `json:"gift_aid"`
 	Stripe          stripeIDsJSON   `json:"stripe"`
+	Fees            *feesJSON       `json:"fees"`
+	PayoutID        *int64          `json:"payout_id"`
 	CreatedAt       time.Time       `json:"created_at"`
 	UpdatedAt       time.Time       `json:"updated_at"`
 	PaidAt          *time.Time      `json:"paid_at"`
@@ -62,6 +64,15 @@ type stripeIDsJSON struct {
 	CheckoutSessionID string `json:"checkout_session_id"`
 	PaymentIntentID   string `json:"payment_intent_id"`
 	ChargeID          string `json:"charge_id"`
+}
+
+// feesJSON is what Stripe kept of a payment and what it left, in the
+// balance's currency.
+type feesJSON struct {
+	BalanceTransactionID string `json:"balance_transaction_id"`
+	Currency             string `json:"currency"`
+	Fee                  int64  `json:"fee"`
+	Net                  int64  `json:"net"`
 }
 
 type reviewerJSON struct {
@@ -109,6 +120,10 @@ func toDonationJSON(e donation.Entry) donationJSON {
 		SignatureID: d.SignatureID, Donor: donorJSON{Name: d.DonorName, Email: d.DonorEmail},
 		Stripe:    stripeIDsJSON{CheckoutSessionID: d.CheckoutSessionID, PaymentIntentID: d.PaymentIntentID, ChargeID: d.ChargeID},
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, PaidAt: d.PaidAt, ReviewedAt: d.ReviewedAt, ReviewNote: d.ReviewNote}
+	if f := d.Fees; f != nil {
+		out.Fees = &feesJSON{BalanceTransactionID: f.BalanceTransactionID, Currency: f.Currency, Fee: f.Fee, Net: f.Net}
+	}
+	out.PayoutID = d.PayoutID
 	if d.ReleaseID != nil {
 		out.Release = &refJSON{ID: *d.ReleaseID, Slug: e.ReleaseSlug, Title: e.ReleaseTitle}
 	}
