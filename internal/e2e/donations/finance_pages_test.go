@@ -31,11 +31,15 @@ func TestFinanceRoutesByRole(t *testing.T) {
 
 	apiRoutes := []struct{ method, path string }{
 		{http.MethodGet, "/api/v1/admin/donations"},
-		{http.MethodGet, "/api/v1/admin/donations?status=paid&from=2026-01-01"},
+		{http.MethodGet, "/api/v1/admin/donations?status=paid&from=2026-01-01&reviewed=no&date=paid&page=1"},
 		{http.MethodGet, "/api/v1/admin/donations.csv"},
 		{http.MethodGet, "/api/v1/admin/donations/" + id},
 		{http.MethodPost, "/api/v1/admin/donations/" + id + "/review"},
+		{http.MethodPost, "/api/v1/admin/donations/review"},
 		{http.MethodGet, "/api/v1/admin/giftaid.csv?from=2026-01-01&to=2030-12-31"},
+		{http.MethodGet, "/api/v1/admin/giftaid/schedule?from=2026-01-01&to=2030-12-31"},
+		{http.MethodGet, "/api/v1/admin/giftaid/schedule.csv?from=2026-01-01&to=2030-12-31"},
+		{http.MethodGet, "/api/v1/admin/payouts"},
 		{http.MethodGet, "/api/v1/admin/stripe-events/unmatched"},
 	}
 	for _, r := range apiRoutes {
@@ -44,7 +48,7 @@ func TestFinanceRoutesByRole(t *testing.T) {
 				b := a.api(t, accounts[who].Token)
 				var body *strings.Reader
 				if r.method == http.MethodPost {
-					body = strings.NewReader(`{"note":"Checked by ` + who + `."}`)
+					body = strings.NewReader(`{"ids":[` + id + `],"note":"Checked by ` + who + `."}`)
 				} else {
 					body = strings.NewReader("")
 				}
@@ -69,6 +73,9 @@ func TestFinanceRoutesByRole(t *testing.T) {
 	pageRoutes := []string{
 		"/admin/donations",
 		"/admin/donations?status=paid",
+		"/admin/giftaid/schedule?from=2026-01-01",
+		"/admin/giftaid/schedule.csv",
+		"/admin/payouts",
 		"/admin/donations/" + id,
 		"/admin/donations.csv",
 		"/admin/giftaid.csv?from=2026-01-01",
@@ -122,6 +129,17 @@ func TestFinanceRoutesByRole(t *testing.T) {
 			if got := a.lastReviewAudit(t); got != want {
 				t.Errorf("audit log: %s, want %s", got, want)
 			}
+		}
+	})
+	t.Run("page bulk review post", func(t *testing.T) {
+		path := "/admin/donations/review"
+		if res := browsers["anonymous"].post(path, url.Values{"ids": {id}}); res.Status != http.StatusSeeOther ||
+			!strings.HasPrefix(res.Header.Get("Location"), "/admin/login") {
+			t.Errorf("anonymous: %d %q", res.Status, res.Header.Get("Location"))
+		}
+		c := browsers["campaigner"]
+		if res := c.post(path, url.Values{"ids": {id}, "csrf_token": {c.FormToken("/admin")}}); res.Status != http.StatusForbidden {
+			t.Errorf("campaigner: %d", res.Status)
 		}
 	})
 	t.Run("the campaigner's desk shows no donor", func(t *testing.T) {
