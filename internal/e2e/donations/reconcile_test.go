@@ -198,6 +198,11 @@ func TestListByPaymentDateAndPages(t *testing.T) {
 		if res := b.Get("/api/v1/admin/donations?date=refunded"); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `"date":`) {
 			t.Errorf("date=refunded: %d %s", res.Status, res.Body)
 		}
+		// By payment date the page shows when each was paid.
+		body := a.staffBrowser(t, a.finance.Member).page("/admin/donations?date=paid&from=2026-10-02", http.StatusOK)
+		if r := rowOf(t, body, gifts[1].ID); !strings.Contains(body, `<th scope="col">Paid</th>`) || !strings.Contains(r, "2 Oct 2026 12:00") {
+			t.Errorf("the list by payment date does not show the payment's date: %s", r)
+		}
 	})
 	t.Run("pages", func(t *testing.T) {
 		for _, tt := range []struct {

@@ -49,6 +49,7 @@ type donationsPageData struct {
 	ReviewedOptions []selectOption
 	From, To        string // as typed
 	Presets         []datePreset
+	ByPaid          bool // the dates are payment dates: the list shows those
 	ActiveFilters   int  // how many filters narrow the list
 	FiltersOpen     bool // the filter form starts open
 	Errors          valid.Errors
@@ -109,6 +110,7 @@ func (f *Finance) donationsPage(c *gin.Context, status int, filter donation.Filt
 		}
 	}
 	d.FiltersOpen = d.Errors != nil
+	d.ByPaid = filter.DateField == donation.DatePaid
 	if err := f.options(c, filter, &d); err != nil {
 		f.Fail(c, err)
 		return
