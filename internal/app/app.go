@@ -146,7 +146,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	desk := staff.EmailVerification(staff.RenderBodies(db.Desk(), RenderBody(md)), cfg.EmailEnabled())
 	stores := storecache.New(db.Campaigns(), db.Petitions(), signer, desk, cacheOpts)
 	a.Stores = stores
-	gateway, verifier, err := payments(cfg, logger, opts.Gateway)
+	gateway, verifier, ledger, err := payments(cfg, logger, opts.Gateway)
 	if err != nil {
 		return fail(err)
 	}
@@ -175,7 +175,7 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 		Unsubscribes: petition.NewUnsubscribes(unsubscribeTokens, petitions, db.Consent()),
 		Staff:        db.Staff(), Desk: stores.Desk(), StaffAuth: opts.StaffAuth,
 		Donations: donation.NewService(db.Donations(), donation.ServiceConfig{
-			Gateway: gateway, Verifier: verifier, BaseURL: cfg.BaseURL, Logger: logger}),
+			Gateway: gateway, Verifier: verifier, Ledger: ledger, BaseURL: cfg.BaseURL, Logger: logger}),
 		EmbedKey: embedKey.get,
 		Webhooks: db.Webhooks(),
 		Privacy:  privacy.NewService(db.Privacy(), privacy.NewHasher(privacyKey.get), cfg.GiftAidRetention()),
@@ -308,21 +308,23 @@ const UnsubscribeKey = "unsubscribe"
 // the audit log and the erasure record.
 const PrivacyKey = "privacy_subject"
 
-// payments returns a Stripe gateway when STRIPE_SECRET_KEY is set (else
-// donations stay off) and a webhook verifier when STRIPE_WEBHOOK_SECRET is.
-// The verifier does not need the key, so refunds and disputes of earlier
-// donations are still recorded after donations are switched off.
-func payments(cfg config.Config, logger *slog.Logger, override donation.Gateway) (donation.Gateway, donation.WebhookVerifier, error) {
+// payments returns a Stripe gateway and ledger (fees and payouts) when
+// STRIPE_SECRET_KEY is set (else donations stay off) and a webhook verifier
+// when STRIPE_WEBHOOK_SECRET is. The verifier does not need the key, so
+// refunds and disputes of earlier donations are still recorded after
+// donations are switched off. override replaces the gateway, not the ledger.
+func payments(cfg config.Config, logger *slog.Logger, override donation.Gateway) (donation.Gateway, donation.WebhookVerifier, donation.Ledger, error) {
 	var gateway donation.Gateway
 	var verifier donation.WebhookVerifier
+	var ledger donation.Ledger
 	if cfg.StripeSecretKey != "" {
-		gateway = override
-		if gateway == nil {
-			g, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
-			if err != nil {
-				return nil, nil, fmt.Errorf("stripe: %w", err)
-			}
-			gateway = g
+		g, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("stripe: %w", err)
+		}
+		gateway, ledger = g, g
+		if override != nil {
+			gateway = override
 		}
 		if cfg.StripeWebhookSecret == "" {
 			logger.Warn("STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: " +
@@ -332,9 +334,9 @@ func payments(cfg config.Config, logger *slog.Logger, override donation.Gateway)
 	if cfg.StripeWebhookSecret != "" {
 		w, err := stripe.NewWebhooks(cfg.StripeWebhookSecret, 0)
 		if err != nil {
-			return nil, nil, fmt.Errorf("stripe webhooks: %w", err)
+			return nil, nil, nil, fmt.Errorf("stripe webhooks: %w", err)
 		}
 		verifier = w
 	}
-	return gateway, verifier, nil
+	return gateway, verifier, ledger, nil
 }

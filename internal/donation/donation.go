@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -64,6 +65,21 @@ func (s Status) Valid() bool {
 	return false
 }
 
+// statusLabels are the statuses in words, as finance reads them.
+var statusLabels = map[Status]string{
+	StatusPending: "Pending", StatusPaid: "Paid", StatusFailed: "Failed", StatusExpired: "Expired",
+	StatusRefunded: "Refunded", StatusPartiallyRefunded: "Partially refunded", StatusDisputed: "Disputed",
+}
+
+// Label is the status in words ("Partially refunded"); an unknown status
+// is shown as it is.
+func (s Status) Label() string {
+	if l, ok := statusLabels[s]; ok {
+		return l
+	}
+	return string(s)
+}
+
 // Donation is one gift, from the moment a supporter chooses an amount.
 type Donation struct {
 	ID          int64
@@ -82,6 +98,9 @@ type Donation struct {
 	DonorName         string
 	DonorEmail        string
 	GiftAid           *GiftAid // nil: no declaration
+
+	Fees     *Fees  // nil until the gateway's books have been read
+	PayoutID *int64 // the payout it was paid out in, once known
 
 	ReviewedAt      *time.Time
 	ReviewedBy      *int64 // staff id
@@ -159,15 +178,37 @@ type WebhookVerifier interface {
 	VerifyEvent(payload []byte, signature string) (Event, error)
 }
 
+// DateField is the date a filter's range applies to.
+type DateField string
+
+// The dates a donation can be found by.
+const (
+	DateCreated DateField = "created" // when the donor chose the amount (the default)
+	DatePaid    DateField = "paid"    // when the payment was taken, as the Gift Aid claim reads it
+)
+
+// Reviewed selects donations by whether finance has reviewed them.
+type Reviewed string
+
+// The review filters; ReviewedAny (empty) selects both.
+const (
+	ReviewedAny Reviewed = ""
+	ReviewedYes Reviewed = "yes"
+	ReviewedNo  Reviewed = "no"
+)
+
 // Filter selects donations for finance. Zero fields select everything.
 type Filter struct {
 	Statuses   []Status
 	CampaignID int64
 	ReleaseID  int64
-	From       time.Time // created at or after
-	To         time.Time // created before
-	Limit      int       // page size (List only)
-	BeforeID   int64     // keyset cursor: only ids below this (List only)
+	DateField  DateField // what From and To apply to; empty is DateCreated
+	From       time.Time // at or after
+	To         time.Time // before
+	Reviewed   Reviewed
+	Limit      int   // page size (List only)
+	BeforeID   int64 // keyset cursor: only ids below this (List only)
+	Offset     int   // rows to skip, for numbered pages (List only; not with BeforeID)
 }
 
 // Totals sums the donations of one currency that a filter selects.
@@ -196,6 +237,7 @@ type Page struct {
 	Entries      []Entry
 	Totals       []Totals // one per currency, by currency code
 	NextBeforeID int64    // 0 when this is the last page
+	Total        int64    // donations the whole filter selects, every currency
 }
 
 // StoredEvent is a payment event as it was received.
@@ -216,10 +258,12 @@ type ApplyResult struct {
 	DonationID int64  // 0: no donation matches (the event is kept)
 	Status     Status // the donation's status afterwards
 	Adopted    int    // earlier unmatched events this one let us apply
+	Linked     int    // EventPayoutPaid: donations linked to the payout
 }
 
 // Store keeps donations and the payment events that move them.
 type Store interface {
+	PayoutStore
 	// CreatePending stores a pending donation. Returns ErrCurrencyMismatch if
 	// the currency is not the campaign's.
 	CreatePending(ctx context.Context, d NewDonation) (Donation, error)
@@ -251,6 +295,11 @@ type Store interface {
 	// MarkReviewed records that actor reviewed the donation, with a note, and
 	// writes the change to the audit log. Returns ErrNotFound for an unknown id.
 	MarkReviewed(ctx context.Context, id int64, actor Actor, note string) (Entry, error)
+	// MarkManyReviewed records actor's review of every donation in ids (no
+	// repeats), with one note, in one transaction with an audit row per
+	// donation. If any id is unknown nothing changes and the error is an
+	// UnknownDonationsError naming them.
+	MarkManyReviewed(ctx context.Context, ids []int64, actor Actor, note string) ([]int64, error)
 	// EachDonation calls fn for every donation the filter selects (ignoring
 	// Limit and BeforeID), newest first, streaming from the database.
 	EachDonation(ctx context.Context, f Filter, fn func(Entry) error) error
@@ -258,7 +307,23 @@ type Store interface {
 	// Gift Aid declaration whose payment was taken in [from, to), oldest
 	// first. A zero from or to leaves that end open.
 	EachGiftAidClaim(ctx context.Context, from, to time.Time, fn func(Entry) error) error
+	// CountGiftAidClaim counts the donations EachGiftAidClaim gives.
+	CountGiftAidClaim(ctx context.Context, from, to time.Time) (int64, error)
+	// EachGiftAidClaimPart calls fn for part (from 1) of the claim, in
+	// EachGiftAidClaim's order, ScheduleRowsPerPart donations a part.
+	EachGiftAidClaimPart(ctx context.Context, from, to time.Time, part int, fn func(Entry) error) error
 }
+
+// UnknownDonationsError names the ids a bulk change found no donation for.
+// It wraps ErrNotFound.
+type UnknownDonationsError struct{ IDs []int64 }
+
+func (e *UnknownDonationsError) Error() string {
+	return fmt.Sprintf("no donation has the id %v", e.IDs)
+}
+
+// Unwrap makes errors.Is(err, ErrNotFound) hold.
+func (e *UnknownDonationsError) Unwrap() error { return ErrNotFound }
 
 // IdempotencyKey is the key the donation's checkout session is created
 // with: derived from its id and a random nonce stored with it, so a retry

@@ -17,6 +17,7 @@ var CSVHeader = []string{
 	"gift_aid_declared_at", "gift_aid_wording_version",
 	"paid_at", "checkout_session_id", "payment_intent_id", "charge_id",
 	"reviewed_at", "reviewed_by", "review_note",
+	"gift_aid_title", "gift_aid_first_name", "gift_aid_last_name", "gift_aid_house",
 }
 
 // CSVRecord is e as a row under CSVHeader.
@@ -24,8 +25,10 @@ func (e Entry) CSVRecord() []string {
 	d := e.Donation
 	cur := d.Currency
 	giftAid := []string{"no", "", "", "", "", ""}
+	schedule := []string{"", "", "", ""}
 	if g := d.GiftAid; g != nil {
 		giftAid = []string{"yes", g.FullName, g.HomeAddress, g.Postcode, stamp(&g.DeclaredAt), g.WordingVersion}
+		schedule = []string{g.Title, g.FirstName, g.LastName, g.House}
 	}
 	row := []string{
 		strconv.FormatInt(d.ID, 10), stamp(&d.CreatedAt), string(d.Status), cur,
@@ -34,9 +37,10 @@ func (e Entry) CSVRecord() []string {
 		e.CampaignSlug, e.ReleaseSlug, optionalID(d.SignatureID), d.DonorName, d.DonorEmail,
 	}
 	row = append(row, giftAid...)
-	return append(row,
+	row = append(row,
 		stamp(d.PaidAt), d.CheckoutSessionID, d.PaymentIntentID, d.ChargeID,
 		stamp(d.ReviewedAt), d.ReviewedByEmail, d.ReviewNote)
+	return append(row, schedule...)
 }
 
 // GiftAidCSVHeader is the first row of the Gift Aid claim export: one row per

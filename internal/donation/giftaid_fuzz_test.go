@@ -2,8 +2,10 @@ package donation_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/advocacy/advocacy/internal/donation"
 	"github.com/advocacy/advocacy/internal/valid"
@@ -48,8 +50,8 @@ func FuzzDonateInputValidate(f *testing.F) {
 	now := time.Date(2026, 11, 5, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, amount string, currency byte, giftAid bool, name, address, postcode string, confirmed bool) {
 		in := donation.DonateInput{Amount: amount, Currency: fuzzCurrencies[int(currency)%len(fuzzCurrencies)],
-			GiftAid: giftAid, GiftAidName: name, GiftAidAddress: address, GiftAidPostcode: postcode,
-			GiftAidConfirmed: confirmed}
+			GiftAid: giftAid, GiftAidFirstName: name, GiftAidLastName: name, GiftAidHouse: address,
+			GiftAidAddress: address, GiftAidPostcode: postcode, GiftAidConfirmed: confirmed}
 		minor, ga, err := in.Validate(now)
 		if err != nil {
 			var fields valid.Errors
@@ -73,10 +75,18 @@ func FuzzDonateInputValidate(f *testing.F) {
 		if ga == nil || in.Currency != donation.GiftAidCurrency || !ga.TaxpayerConfirmed {
 			t.Fatalf("Validate(%+v) accepted Gift Aid as %+v", in, ga)
 		}
-		for field, s := range map[string]string{"name": ga.FullName, "address": ga.HomeAddress, "postcode": ga.Postcode} {
+		for field, s := range map[string]string{"first name": ga.FirstName, "last name": ga.LastName, "house": ga.House,
+			"address": ga.HomeAddress, "postcode": ga.Postcode} {
 			if s == "" || !valid.Readable(s) {
 				t.Fatalf("Validate(%+v) accepted Gift Aid %s %q", in, field, s)
 			}
+		}
+		// What HMRC's schedule takes: names of at most 35 characters, a house
+		// of at most 40, nothing that starts a spreadsheet formula.
+		if utf8.RuneCountInString(ga.FirstName) > 35 || utf8.RuneCountInString(ga.LastName) > 35 ||
+			utf8.RuneCountInString(ga.House) > 40 || strings.ContainsAny(ga.FirstName+ga.LastName, "=+@0123456789") ||
+			strings.ContainsAny(ga.FirstName[:1]+ga.LastName[:1]+ga.House[:1], "=+-@'\t\r") {
+			t.Fatalf("Validate(%+v) accepted a declaration HMRC refuses: %+v", in, ga)
 		}
 	})
 }

@@ -30,6 +30,9 @@ const (
 	EventDisputeClosed EventKind = "dispute_closed"
 	// EventCheckoutFailed: no checkout session could be created (our side).
 	EventCheckoutFailed EventKind = "checkout_failed"
+	// EventPayoutPaid: a payout reached the bank. It moves no donation's
+	// status; Payout says which, and the donations it paid out are linked.
+	EventPayoutPaid EventKind = "payout_paid"
 )
 
 // PaymentStatusPaid is the PaymentStatus of a completed checkout whose money
@@ -52,12 +55,13 @@ type Event struct {
 	Kind           EventKind // what it means for the donation
 	Created        time.Time // when the gateway says it happened
 	Ref            Ref
-	PaymentStatus  string // EventCompleted only
-	AmountRefunded int64  // EventRefunded: cumulative for the charge
-	FullyRefunded  bool   // EventRefunded: the charge is refunded in full
-	AmountDisputed int64  // EventDisputed, EventDisputeClosed
-	DisputeWon     bool   // EventDisputeClosed
-	DonorName      string // from checkout, when given
+	PaymentStatus  string  // EventCompleted only
+	AmountRefunded int64   // EventRefunded: cumulative for the charge
+	FullyRefunded  bool    // EventRefunded: the charge is refunded in full
+	AmountDisputed int64   // EventDisputed, EventDisputeClosed
+	DisputeWon     bool    // EventDisputeClosed
+	DonorName      string  // from checkout, when given
+	Payout         *Payout // EventPayoutPaid
 	DonorEmail     string
 	Payload        json.RawMessage // the whole event as received
 }

@@ -266,8 +266,8 @@ func FuzzPublicEdge(f *testing.F) {
 		// Friendly input, so the fuzzer learns the routes' happy paths.
 		{get, "release-1", "1", []byte("full_name=Grace+Hopper&email=grace%40example.org&country=GB&consent_updates=yes"), own},
 		{post, "api/v1/releases", "page", signJSON(`,"postcode":"N1 9GU","source":"release-1"`), own},
-		{get, "", "", []byte("amount=10&gift_aid=yes&gift_aid_name=Grace+Hopper&gift_aid_address=1+High+Street" +
-			"&gift_aid_postcode=SW1A+1AA&gift_aid_confirm=yes"), own},
+		{get, "", "", []byte("amount=10&gift_aid=yes&gift_aid_first_name=Grace&gift_aid_last_name=Hopper&gift_aid_house=1" +
+			"&gift_aid_address=1+High+Street&gift_aid_postcode=SW1A+1AA&gift_aid_confirm=yes"), own},
 		// Every request of the issue on bad input. A text goes into every
 		// slug and id route: sent raw, "%00" is GET /releases/%00 as the
 		// issue wrote it, and /api/v1/releases/%00, /campaigns/%00,
@@ -290,8 +290,8 @@ func FuzzPublicEdge(f *testing.F) {
 		{get, "", "", []byte(`{"full_name":"Ada","email":"a@-x.org","country":"GB","consent_updates":true}`), own},
 		{get, "", "", []byte("full_name=Ada&email=a%40%5B127.0.0.1%5D&country=GB&consent_updates=yes"), own},
 		{get, "", "", []byte("full_name=Ada&email=a%40-x.org&country=GB&consent_updates=yes"), own},
-		{get, "", "", []byte("amount=10&gift_aid=yes&gift_aid_name=%1B%5B31m&gift_aid_address=1+High+Street" +
-			"&gift_aid_postcode=SW1A+1AA&gift_aid_confirm=yes"), own},
+		{get, "", "", []byte("amount=10&gift_aid=yes&gift_aid_first_name=%1B%5B31m&gift_aid_last_name=Hopper" +
+			"&gift_aid_house=1&gift_aid_address=1+High+Street&gift_aid_postcode=SW1A+1AA&gift_aid_confirm=yes"), own},
 		// Beyond the issue: keys the JSON decoder folds together, a C1
 		// control in an email, the wrong content types.
 		{get, "", "", signJSON(`,"source":"release-1","\u017fource":"x"`), own},

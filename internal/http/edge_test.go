@@ -87,7 +87,8 @@ func TestHostileInputIsRefusedAtTheEdge(t *testing.T) {
 		}, http.StatusBadRequest},
 		{"an escape sequence in a Gift Aid name", func() apptest.Response {
 			return c.PostForm(release+"/donate", url.Values{"csrf_token": {formToken}, "amount": {"10"}, "gift_aid": {"yes"},
-				"gift_aid_name": {"\x1b[31mJane"}, "gift_aid_address": {"1 High St"}, "gift_aid_postcode": {"SW1A 1AA"},
+				"gift_aid_first_name": {"\x1b[31mJane"}, "gift_aid_last_name": {"Doe"}, "gift_aid_house": {"1"},
+				"gift_aid_address": {"1 High St"}, "gift_aid_postcode": {"SW1A 1AA"},
 				"gift_aid_confirm": {"yes"}})
 		}, http.StatusUnprocessableEntity},
 		{"a static folder", func() apptest.Response { return c.Get("/static/") }, http.StatusNotFound},

@@ -17,7 +17,8 @@ const donatedSQL = `coalesce(d.paid_at, d.created_at)`
 
 // holdsDetailsSQL: donation d still holds donor details.
 const holdsDetailsSQL = `d.personal_data_erased_at IS NULL AND (d.donor_name <> '' OR d.donor_email <> ''
-    OR d.gift_aid_full_name <> '' OR d.gift_aid_home_address <> '' OR d.gift_aid_postcode <> '')`
+    OR d.gift_aid_full_name <> '' OR d.gift_aid_home_address <> '' OR d.gift_aid_postcode <> ''
+    OR d.gift_aid_first_name <> '' OR d.gift_aid_last_name <> '' OR d.gift_aid_house <> '' OR d.gift_aid_title <> '')`
 
 // DonationsDue counts the donations made before cutoff holding donor details.
 func (s *RetentionStore) DonationsDue(ctx context.Context, cutoff time.Time) (int64, error) {
@@ -42,6 +43,7 @@ WITH batch AS (
 erased AS (
     UPDATE donations d
     SET donor_name = '', donor_email = '', gift_aid_full_name = '', gift_aid_home_address = '', gift_aid_postcode = '',
+        gift_aid_title = '', gift_aid_first_name = '', gift_aid_last_name = '', gift_aid_house = '',
         personal_data_erased_at = now(), updated_at = now()
     FROM batch WHERE d.id = batch.id
     RETURNING d.id),

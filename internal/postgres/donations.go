@@ -55,8 +55,17 @@ type donationRow struct {
 	GiftAidFullName       string
 	GiftAidHomeAddress    string
 	GiftAidPostcode       string
+	GiftAidTitle          string
+	GiftAidFirstName      string
+	GiftAidLastName       string
+	GiftAidHouse          string
 	GiftAidTaxpayer       bool
 	GiftAidWordingVersion *string
+	BalanceTransactionID  *string
+	StripeFee             *int64
+	StripeNet             *int64
+	FeeCurrency           *string
+	PayoutID              *int64
 	ReviewedAt            *time.Time
 	ReviewedBy            *int64
 	ReviewedByEmail       string
@@ -128,8 +137,14 @@ func (r donationRow) domain() donation.Donation {
 		ChargeID: deref(r.ChargeID), DonorName: r.DonorName, DonorEmail: r.DonorEmail,
 		ReviewedAt: utc(r.ReviewedAt), ReviewedBy: r.ReviewedBy, ReviewedByEmail: r.ReviewedByEmail,
 		ReviewNote: r.ReviewNote, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.StripeFee != nil && r.StripeNet != nil {
+		d.Fees = &donation.Fees{BalanceTransactionID: deref(r.BalanceTransactionID), Currency: deref(r.FeeCurrency),
+			Fee: *r.StripeFee, Net: *r.StripeNet}
+	}
+	d.PayoutID = r.PayoutID
 	if r.GiftAidDeclaredAt != nil {
-		d.GiftAid = &donation.GiftAid{FullName: r.GiftAidFullName, HomeAddress: r.GiftAidHomeAddress,
+		d.GiftAid = &donation.GiftAid{Title: r.GiftAidTitle, FirstName: r.GiftAidFirstName, LastName: r.GiftAidLastName,
+			House: r.GiftAidHouse, FullName: r.GiftAidFullName, HomeAddress: r.GiftAidHomeAddress,
 			Postcode: r.GiftAidPostcode, TaxpayerConfirmed: r.GiftAidTaxpayer,
 			WordingVersion: deref(r.GiftAidWordingVersion), DeclaredAt: r.GiftAidDeclaredAt.UTC()}
 	}
@@ -209,6 +224,7 @@ func (s *DonationStore) CreatePending(ctx context.Context, nd donation.NewDonati
 		at := g.DeclaredAt.UTC()
 		row.GiftAidDeclaredAt, row.GiftAidFullName, row.GiftAidHomeAddress = &at, g.FullName, g.HomeAddress
 		row.GiftAidPostcode, row.GiftAidTaxpayer, row.GiftAidWordingVersion = g.Postcode, g.TaxpayerConfirmed, &g.WordingVersion
+		row.GiftAidTitle, row.GiftAidFirstName, row.GiftAidLastName, row.GiftAidHouse = g.Title, g.FirstName, g.LastName, g.House
 		row.DonorName = g.FullName
 	}
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -509,11 +525,21 @@ func filtered(q *gorm.DB, f donation.Filter) *gorm.DB {
 	if f.ReleaseID != 0 {
 		q = q.Where("donations.release_id = ?", f.ReleaseID)
 	}
+	column := "donations.created_at"
+	if f.DateField == donation.DatePaid {
+		column = "donations.paid_at"
+	}
 	if !f.From.IsZero() {
-		q = q.Where("donations.created_at >= ?", f.From.UTC())
+		q = q.Where(column+" >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {
-		q = q.Where("donations.created_at < ?", f.To.UTC())
+		q = q.Where(column+" < ?", f.To.UTC())
+	}
+	switch f.Reviewed {
+	case donation.ReviewedYes:
+		q = q.Where("donations.reviewed_at IS NOT NULL")
+	case donation.ReviewedNo:
+		q = q.Where("donations.reviewed_at IS NULL")
 	}
 	return q
 }
@@ -524,8 +550,9 @@ const (
 	MaxDonationPage     = 500
 )
 
-// List returns donations newest first, a page at a time (keyset on id), with
-// totals per currency over everything the filter selects.
+// List returns donations newest first, a page at a time (keyset on id, or
+// numbered pages by offset), with totals per currency over everything the
+// filter selects.
 func (s *DonationStore) List(ctx context.Context, f donation.Filter) (donation.Page, error) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -535,6 +562,8 @@ func (s *DonationStore) List(ctx context.Context, f donation.Filter) (donation.P
 	q := filtered(s.entries(ctx), f)
 	if f.BeforeID > 0 {
 		q = q.Where("donations.id < ?", f.BeforeID)
+	} else if f.Offset > 0 {
+		q = q.Offset(f.Offset)
 	}
 	var rows []entryRow
 	if err := q.Order("donations.id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
@@ -554,6 +583,9 @@ func (s *DonationStore) List(ctx context.Context, f donation.Filter) (donation.P
 		return donation.Page{}, err
 	}
 	page.Totals = totals
+	for _, t := range totals {
+		page.Total += t.Count
+	}
 	return page, nil
 }
 
@@ -664,38 +696,59 @@ func (s *DonationStore) RecordExport(ctx context.Context, actor donation.Actor, 
 	return nil
 }
 
-// MarkReviewed records actor's review of donation id with note and writes
-// the change to audit_log, in one transaction. Returns donation.ErrNotFound
-// for an unknown id and valid.Errors for a note that is too long.
-func (s *DonationStore) MarkReviewed(ctx context.Context, id int64, actor donation.Actor, note string) (donation.Entry, error) {
+// reviewNote trims a review note and checks it fits the schema.
+func reviewNote(note string) (string, error) {
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > MaxReviewNoteLen || !utf8.ValidString(note) {
-		return donation.Entry{}, valid.Errors{"note": "Please keep the note to 2,000 characters or fewer."}
+		return "", valid.Errors{"note": "Please keep the note to 2,000 characters or fewer."}
 	}
+	return note, nil
+}
+
+// markReviewed records actor's review of the locked row, and its audit row,
+// inside tx; now is the transaction's time.
+func markReviewed(tx *gorm.DB, row donationRow, actor donation.Actor, note string, now time.Time) error {
 	var actorID *int64
 	if actor.ID != 0 {
 		actorID = &actor.ID
 	}
-	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	before := reviewAudit{ReviewedAt: utc(row.ReviewedAt), ReviewedBy: row.ReviewedBy,
+		ReviewedByEmail: row.ReviewedByEmail, ReviewNote: row.ReviewNote}
+	after := reviewAudit{ReviewedAt: &now, ReviewedBy: actorID, ReviewedByEmail: actor.Email, ReviewNote: note}
+	err := tx.Model(&donationRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+		"reviewed_at": now, "reviewed_by": actorID, "reviewed_by_email": actor.Email,
+		"review_note": note, "updated_at": now}).Error
+	if err != nil {
+		return err
+	}
+	return writeAudit(tx, actor, "donation.review", "donation", row.ID, before, after)
+}
+
+// txNow is the transaction's time, in UTC.
+func txNow(tx *gorm.DB) (time.Time, error) {
+	var now time.Time
+	err := tx.Raw("SELECT now()").Scan(&now).Error
+	return now.UTC(), err
+}
+
+// MarkReviewed records actor's review of donation id with note and writes
+// the change to audit_log, in one transaction. Returns donation.ErrNotFound
+// for an unknown id and valid.Errors for a note that is too long.
+func (s *DonationStore) MarkReviewed(ctx context.Context, id int64, actor donation.Actor, note string) (donation.Entry, error) {
+	note, err := reviewNote(note)
+	if err != nil {
+		return donation.Entry{}, err
+	}
+	err = s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row donationRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error; err != nil {
 			return notFound(err, donation.ErrNotFound)
 		}
-		before := reviewAudit{ReviewedAt: utc(row.ReviewedAt), ReviewedBy: row.ReviewedBy,
-			ReviewedByEmail: row.ReviewedByEmail, ReviewNote: row.ReviewNote}
-		var now time.Time
-		if err := tx.Raw("SELECT now()").Scan(&now).Error; err != nil {
-			return err
-		}
-		now = now.UTC()
-		after := reviewAudit{ReviewedAt: &now, ReviewedBy: actorID, ReviewedByEmail: actor.Email, ReviewNote: note}
-		err := tx.Model(&donationRow{}).Where("id = ?", id).Updates(map[string]any{
-			"reviewed_at": now, "reviewed_by": actorID, "reviewed_by_email": actor.Email,
-			"review_note": note, "updated_at": now}).Error
+		now, err := txNow(tx)
 		if err != nil {
 			return err
 		}
-		return writeAudit(tx, actor, "donation.review", "donation", id, before, after)
+		return markReviewed(tx, row, actor, note, now)
 	})
 	if err != nil {
 		var fields valid.Errors
@@ -706,6 +759,57 @@ func (s *DonationStore) MarkReviewed(ctx context.Context, id int64, actor donati
 	}
 	e, _, err := s.Get(ctx, id)
 	return e, err
+}
+
+// MarkManyReviewed records actor's review of each donation in ids with one
+// note, in one transaction, with an audit row per donation. The rows are
+// locked in id order, so two bulk reviews never deadlock. If an id is
+// unknown nothing changes, and the error is a *donation.UnknownDonationsError.
+func (s *DonationStore) MarkManyReviewed(ctx context.Context, ids []int64, actor donation.Actor, note string) ([]int64, error) {
+	note, err := reviewNote(note)
+	if err != nil {
+		return nil, err
+	}
+	var reviewed []int64
+	err = s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []donationRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) != len(ids) {
+			found := make(map[int64]bool, len(rows))
+			for _, r := range rows {
+				found[r.ID] = true
+			}
+			missing := &donation.UnknownDonationsError{}
+			for _, id := range ids {
+				if !found[id] {
+					missing.IDs = append(missing.IDs, id)
+				}
+			}
+			return missing
+		}
+		now, err := txNow(tx)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if err := markReviewed(tx, row, actor, note, now); err != nil {
+				return err
+			}
+			reviewed = append(reviewed, row.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		var fields valid.Errors
+		var missing *donation.UnknownDonationsError
+		if errors.As(err, &fields) || errors.As(err, &missing) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("review %d donations: %w", len(ids), translate(err))
+	}
+	return reviewed, nil
 }
 
 // EachDonation calls fn for every donation f selects, newest first, reading
@@ -723,15 +827,47 @@ func (s *DonationStore) EachDonation(ctx context.Context, f donation.Filter, fn 
 // that is paid and not refunded, disputed or partly refunded (status
 // "paid"), whose payment was taken in [from, to), oldest payment first.
 func (s *DonationStore) EachGiftAidClaim(ctx context.Context, from, to time.Time, fn func(donation.Entry) error) error {
-	q := s.entries(ctx).Where("donations.status = ? AND donations.gift_aid_declared_at IS NOT NULL", donation.StatusPaid)
+	if err := each(giftAidClaim(s.entries(ctx), from, to).Order("donations.paid_at, donations.id"), fn); err != nil {
+		return fmt.Errorf("export gift aid claim: %w", err)
+	}
+	return nil
+}
+
+// giftAidClaim narrows q (over donations) to the Gift Aid claim of payments
+// taken in [from, to): paid (not refunded, disputed or partly refunded),
+// with a declaration.
+func giftAidClaim(q *gorm.DB, from, to time.Time) *gorm.DB {
+	q = q.Where("donations.status = ? AND donations.gift_aid_declared_at IS NOT NULL", donation.StatusPaid)
 	if !from.IsZero() {
 		q = q.Where("donations.paid_at >= ?", from.UTC())
 	}
 	if !to.IsZero() {
 		q = q.Where("donations.paid_at < ?", to.UTC())
 	}
-	if err := each(q.Order("donations.paid_at, donations.id"), fn); err != nil {
-		return fmt.Errorf("export gift aid claim: %w", err)
+	return q
+}
+
+// CountGiftAidClaim counts the donations EachGiftAidClaim gives for [from, to).
+func (s *DonationStore) CountGiftAidClaim(ctx context.Context, from, to time.Time) (int64, error) {
+	var n int64
+	if err := giftAidClaim(s.db.gorm.WithContext(ctx).Table("donations"), from, to).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count gift aid claim: %w", translate(err))
+	}
+	return n, nil
+}
+
+// EachGiftAidClaimPart calls fn for part (from 1) of the claim for [from,
+// to), cut into parts of donation.ScheduleRowsPerPart in EachGiftAidClaim's
+// order (payment time, then id), so that the parts of one claim neither
+// overlap nor leave a donation out.
+func (s *DonationStore) EachGiftAidClaimPart(ctx context.Context, from, to time.Time, part int, fn func(donation.Entry) error) error {
+	if part < 1 {
+		return fmt.Errorf("export gift aid claim part %d: parts count from 1", part)
+	}
+	q := giftAidClaim(s.entries(ctx), from, to).Order("donations.paid_at, donations.id").
+		Offset((part - 1) * donation.ScheduleRowsPerPart).Limit(donation.ScheduleRowsPerPart)
+	if err := each(q, fn); err != nil {
+		return fmt.Errorf("export gift aid claim part %d: %w", part, err)
 	}
 	return nil
 }

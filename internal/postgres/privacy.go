@@ -101,7 +101,8 @@ func subjectDonations(tx *gorm.DB, email string, sub *privacy.Subject) error {
 	rows, err := tx.Raw(`
 		SELECT d.id, d.campaign_id, d.signature_id, d.amount, d.currency, d.status, d.created_at, d.paid_at,
 		       d.donor_name, d.donor_email, d.gift_aid_declared_at, d.gift_aid_full_name, d.gift_aid_home_address,
-		       d.gift_aid_postcode, coalesce(d.gift_aid_wording_version, ''), coalesce(w.wording, ''),
+		       d.gift_aid_postcode, d.gift_aid_title, d.gift_aid_first_name, d.gift_aid_last_name, d.gift_aid_house,
+		       coalesce(d.gift_aid_wording_version, ''), coalesce(w.wording, ''),
 		       d.donor_erased_at, d.personal_data_erased_at
 		FROM donations d
 		LEFT JOIN gift_aid_wordings w ON w.version = d.gift_aid_wording_version
@@ -117,7 +118,7 @@ func subjectDonations(tx *gorm.DB, email string, sub *privacy.Subject) error {
 		var g privacy.GiftAid
 		if err := rows.Scan(&d.ID, &d.CampaignID, &d.SignatureID, &d.Amount, &d.Currency, &d.Status, &d.CreatedAt,
 			&d.PaidAt, &d.DonorName, &d.DonorEmail, &declared, &g.FullName, &g.HomeAddress, &g.Postcode,
-			&g.WordingVersion, &g.Wording, &d.DonorErasedAt, &d.DetailsErasedAt); err != nil {
+			&g.Title, &g.FirstName, &g.LastName, &g.House, &g.WordingVersion, &g.Wording, &d.DonorErasedAt, &d.DetailsErasedAt); err != nil {
 			return err
 		}
 		d.CreatedAt = d.CreatedAt.UTC()
@@ -198,6 +199,10 @@ erased AS (
         gift_aid_full_name = CASE WHEN t.keep THEN d.gift_aid_full_name ELSE '' END,
         gift_aid_home_address = CASE WHEN t.keep THEN d.gift_aid_home_address ELSE '' END,
         gift_aid_postcode = CASE WHEN t.keep THEN d.gift_aid_postcode ELSE '' END,
+        gift_aid_title = CASE WHEN t.keep THEN d.gift_aid_title ELSE '' END,
+        gift_aid_first_name = CASE WHEN t.keep THEN d.gift_aid_first_name ELSE '' END,
+        gift_aid_last_name = CASE WHEN t.keep THEN d.gift_aid_last_name ELSE '' END,
+        gift_aid_house = CASE WHEN t.keep THEN d.gift_aid_house ELSE '' END,
         personal_data_erased_at = CASE WHEN t.keep THEN d.personal_data_erased_at
                                        ELSE coalesce(d.personal_data_erased_at, now()) END
     FROM target t WHERE d.id = t.id

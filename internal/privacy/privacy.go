@@ -92,12 +92,15 @@ type Donation struct {
 
 // GiftAid is a Gift Aid declaration as it was made.
 type GiftAid struct {
-	DeclaredAt     time.Time
-	FullName       string
-	HomeAddress    string
-	Postcode       string
-	WordingVersion string
-	Wording        string
+	DeclaredAt time.Time
+	// Title, FirstName, LastName and House are what HMRC's schedule asks
+	// for; empty on declarations made before they were asked.
+	Title, FirstName, LastName, House string
+	FullName                          string
+	HomeAddress                       string
+	Postcode                          string
+	WordingVersion                    string
+	Wording                           string
 }
 
 // Email is an email about one of the person's signatures.
@@ -140,7 +143,7 @@ type Erasure struct {
 // Kept is personal data an erasure left in place.
 type Kept struct {
 	DonationID int64
-	Fields     []string // gift_aid_full_name, gift_aid_home_address, gift_aid_postcode
+	Fields     []string // KeptFields
 	Reason     string
 	// Until is when retention erases them (GIFTAID_RETENTION_YEARS after
 	// the donation).
@@ -152,7 +155,8 @@ const KeptReason = "A Gift Aid declaration, with the donor's name and home addre
 	"HMRC may check the claim on this donation: six years after it. It is used for nothing else, and is erased then."
 
 // KeptFields are the declaration's personal fields kept for HMRC.
-var KeptFields = []string{"gift_aid_full_name", "gift_aid_home_address", "gift_aid_postcode"}
+var KeptFields = []string{"gift_aid_title", "gift_aid_first_name", "gift_aid_last_name", "gift_aid_house",
+	"gift_aid_full_name", "gift_aid_home_address", "gift_aid_postcode"}
 
 // Store reads and erases a subject's data. Its changes are audit-logged in
 // the transaction that makes them, naming the subject by hash only.

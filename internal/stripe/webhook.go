@@ -27,6 +27,7 @@ var eventKinds = map[stripego.EventType]donation.EventKind{
 	"charge.refunded":                          donation.EventRefunded,
 	"charge.dispute.created":                   donation.EventDisputed,
 	"charge.dispute.closed":                    donation.EventDisputeClosed,
+	"payout.paid":                              donation.EventPayoutPaid,
 }
 
 // Webhooks verifies Stripe's webhook signatures. It implements
@@ -78,6 +79,22 @@ func (w *Webhooks) VerifyEvent(payload []byte, signature string) (donation.Event
 	out := donation.Event{ID: ev.ID, Type: string(ev.Type), Kind: kind, Created: time.Unix(ev.Created, 0).UTC(),
 		Payload: json.RawMessage(payload)}
 	switch kind {
+	case donation.EventPayoutPaid:
+		var p stripego.Payout
+		if err := json.Unmarshal(ev.Data.Raw, &p); err != nil {
+			return donation.Event{}, fmt.Errorf("%w: payout: %w", donation.ErrBadEvent, err)
+		}
+		cur := strings.ToUpper(string(p.Currency))
+		if !strings.HasPrefix(p.ID, "po_") || len(p.ID) > 255 || strings.Trim(p.ID, idChars) != "" ||
+			len(cur) != 3 || strings.Trim(cur, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return donation.Event{}, fmt.Errorf("%w: payout without an id or currency", donation.ErrBadEvent)
+		}
+		status := string(p.Status)
+		if len(status) > 40 || strings.Trim(status, idChars) != "" {
+			status = "unknown"
+		}
+		out.Payout = &donation.Payout{PayoutID: p.ID, Amount: p.Amount, Currency: cur, Status: status,
+			ArrivalDate: time.Unix(p.ArrivalDate, 0).UTC(), Created: time.Unix(p.Created, 0).UTC(), Livemode: p.Livemode}
 	case donation.EventRefunded:
 		var c stripego.Charge
 		if err := json.Unmarshal(ev.Data.Raw, &c); err != nil {
@@ -135,6 +152,9 @@ func cleanEvent(e donation.Event) donation.Event {
 	}
 	return e
 }
+
+// idChars are the characters of Stripe's ids and enum values.
+const idChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 
 func refFromMetadata(m map[string]string) donation.Ref {
 	var r donation.Ref

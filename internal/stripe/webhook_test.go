@@ -58,6 +58,7 @@ func TestVerifyEventRefusesBadSignatures(t *testing.T) {
 func TestVerifyEventTranslates(t *testing.T) {
 	w := verifier(t)
 	created := time.Now().Truncate(time.Second).UTC()
+	arrival := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
 		typ    string
@@ -92,6 +93,9 @@ func TestVerifyEventTranslates(t *testing.T) {
 		{"dispute lost", "charge.dispute.closed", withStatus(stripetest.Dispute("dp_1", "ch_1", "pi_1", 1050), "lost"),
 			donation.Event{Kind: donation.EventDisputeClosed, AmountDisputed: 1050,
 				Ref: donation.Ref{ChargeID: "ch_1", PaymentIntentID: "pi_1"}}},
+		{"payout paid", "payout.paid", stripetest.Payout("po_1", 123456, "gbp", arrival),
+			donation.Event{Kind: donation.EventPayoutPaid, Payout: &donation.Payout{PayoutID: "po_1", Amount: 123456, Currency: "GBP",
+				Status: "paid", ArrivalDate: arrival, Created: arrival.Add(-48 * time.Hour)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -97,7 +97,9 @@ func TestBrowserSignThenDonate(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`label[for="amount-other"]`)),
 		chromedp.SendKeys(chromedp.ID("amount_other"), "12.50"),
 		chromedp.Click(chromedp.ID("gift_aid")),
-		chromedp.SendKeys(chromedp.ID("gift_aid_name"), "Sam Signer"),
+		chromedp.SendKeys(chromedp.ID("gift_aid_first_name"), "Sam"),
+		chromedp.SendKeys(chromedp.ID("gift_aid_last_name"), "Signer-Smith"),
+		chromedp.SendKeys(chromedp.ID("gift_aid_house"), "2"),
 		chromedp.SendKeys(chromedp.ID("gift_aid_address"), "2 Low Road, York"),
 		chromedp.SendKeys(chromedp.ID("gift_aid_postcode"), "yo1 7hh"),
 		chromedp.Click(chromedp.ID("gift_aid_confirm")),
@@ -117,7 +119,8 @@ func TestBrowserSignThenDonate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if e.Amount != 1250 || e.SignatureID == nil || e.DonorEmail != "sam@example.org" ||
-		e.GiftAid == nil || e.GiftAid.Postcode != "YO1 7HH" {
+		e.GiftAid == nil || e.GiftAid.Postcode != "YO1 7HH" || e.GiftAid.FirstName != "Sam" || e.GiftAid.LastName != "Signer-Smith" ||
+		e.GiftAid.House != "2" || e.GiftAid.HomeAddress != "2 Low Road, York" {
 		t.Errorf("stored %+v, gift aid %+v", e.Donation, e.GiftAid)
 	}
 }

@@ -35,7 +35,8 @@ func TestDonateRedirectsToTheCheckoutTheGatewayReturned(t *testing.T) {
 	a := newApp(t, appOptions{})
 	b := a.browser(t)
 	res := b.donate(demo.ReleaseSlug, url.Values{"amount": {"25"}, "gift_aid": {"yes"},
-		"gift_aid_name": {"Jane Doe"}, "gift_aid_address": {"1 High Street, Leeds"}, "gift_aid_postcode": {"ls1 1ub"},
+		"gift_aid_title": {"Ms"}, "gift_aid_first_name": {"Jane"}, "gift_aid_last_name": {"Doe"}, "gift_aid_house": {"1"},
+		"gift_aid_address": {"1 High Street, Leeds"}, "gift_aid_postcode": {"ls1 1ub"},
 		"gift_aid_confirm": {"yes"}, "currency": {"EUR"}})
 	req, sessionID, checkoutURL := a.gateway.last(t)
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != checkoutURL {
@@ -53,7 +54,9 @@ func TestDonateRedirectsToTheCheckoutTheGatewayReturned(t *testing.T) {
 		e.CampaignID != a.demo.Campaign.ID || e.ReleaseID == nil || *e.ReleaseID != a.demo.Release.ID || e.SignatureID != nil {
 		t.Errorf("stored %+v", e.Donation)
 	}
-	if e.GiftAid == nil || e.GiftAid.Postcode != "LS1 1UB" || e.GiftAid.WordingVersion != donation.GiftAidWordingVersion {
+	if e.GiftAid == nil || e.GiftAid.Postcode != "LS1 1UB" || e.GiftAid.WordingVersion != donation.GiftAidWordingVersion ||
+		e.GiftAid.Title != "Ms" || e.GiftAid.FirstName != "Jane" || e.GiftAid.LastName != "Doe" || e.GiftAid.House != "1" ||
+		e.GiftAid.FullName != "Jane Doe" {
 		t.Errorf("gift aid %+v", e.GiftAid)
 	}
 	if req.DonationID != e.ID || req.Amount != 2500 || req.Currency != "GBP" || req.IdempotencyKey != e.IdempotencyKey() ||
@@ -94,10 +97,15 @@ func TestDonateInvalidInputKeepsTheForm(t *testing.T) {
 		{"huge", url.Values{"amount_other": {"99999999999999999999"}}, []string{"please contact us"}, "amount"},
 		{"below the minimum", url.Values{"amount_other": {"0.50"}}, []string{"The smallest donation we can take is £1."}, "amount"},
 		{"not a number", url.Values{"amount_other": {"lots"}}, []string{"Please enter an amount like 10"}, "amount"},
-		{"gift aid incomplete", url.Values{"amount": {"25"}, "gift_aid": {"yes"}, "gift_aid_name": {"Jane Doe"},
-			"gift_aid_postcode": {"75001"}},
-			[]string{"Gift Aid needs your home address", "Please enter a UK postcode", "Please confirm the UK taxpayer statement",
-				`value="Jane Doe"`, `value="75001"`, `id="gift_aid" name="gift_aid" type="checkbox" value="yes" checked`,
+		{"gift aid names HMRC refuses", url.Values{"amount": {"25"}, "gift_aid": {"yes"}, "gift_aid_title": {"Admiral"},
+			"gift_aid_first_name": {strings.Repeat("a", 36)}, "gift_aid_last_name": {"Doe2"}, "gift_aid_house": {"1"},
+			"gift_aid_address": {"1 High Street"}, "gift_aid_postcode": {"LS1 1UB"}, "gift_aid_confirm": {"yes"}},
+			[]string{"HMRC takes a title of up to 4 letters", "HMRC takes up to 35 characters",
+				"Please use only letters, spaces, hyphens and apostrophes in your last name", `value="Doe2"`}, "gift_aid_first_name"},
+		{"gift aid incomplete", url.Values{"amount": {"25"}, "gift_aid": {"yes"}, "gift_aid_first_name": {"Jane"},
+			"gift_aid_last_name": {"Doe"}, "gift_aid_postcode": {"75001"}},
+			[]string{"Gift Aid needs your home address", "Gift Aid needs your house name or number", "Please enter a UK postcode",
+				"Please confirm the UK taxpayer statement", `value="Jane"`, `value="Doe"`, `value="75001"`, `id="gift_aid" name="gift_aid" type="checkbox" value="yes" checked`,
 				`id="amount-25" value="25" checked`}, "gift_aid_address"},
 	}
 	for _, tt := range tests {

@@ -31,11 +31,15 @@ func TestFinanceRoutesByRole(t *testing.T) {
 
 	apiRoutes := []struct{ method, path string }{
 		{http.MethodGet, "/api/v1/admin/donations"},
-		{http.MethodGet, "/api/v1/admin/donations?status=paid&from=2026-01-01"},
+		{http.MethodGet, "/api/v1/admin/donations?status=paid&from=2026-01-01&reviewed=no&date=paid&page=1"},
 		{http.MethodGet, "/api/v1/admin/donations.csv"},
 		{http.MethodGet, "/api/v1/admin/donations/" + id},
 		{http.MethodPost, "/api/v1/admin/donations/" + id + "/review"},
+		{http.MethodPost, "/api/v1/admin/donations/review"},
 		{http.MethodGet, "/api/v1/admin/giftaid.csv?from=2026-01-01&to=2030-12-31"},
+		{http.MethodGet, "/api/v1/admin/giftaid/schedule?from=2026-01-01&to=2030-12-31"},
+		{http.MethodGet, "/api/v1/admin/giftaid/schedule.csv?from=2026-01-01&to=2030-12-31"},
+		{http.MethodGet, "/api/v1/admin/payouts"},
 		{http.MethodGet, "/api/v1/admin/stripe-events/unmatched"},
 	}
 	for _, r := range apiRoutes {
@@ -44,7 +48,7 @@ func TestFinanceRoutesByRole(t *testing.T) {
 				b := a.api(t, accounts[who].Token)
 				var body *strings.Reader
 				if r.method == http.MethodPost {
-					body = strings.NewReader(`{"note":"Checked by ` + who + `."}`)
+					body = strings.NewReader(`{"ids":[` + id + `],"note":"Checked by ` + who + `."}`)
 				} else {
 					body = strings.NewReader("")
 				}
@@ -69,6 +73,9 @@ func TestFinanceRoutesByRole(t *testing.T) {
 	pageRoutes := []string{
 		"/admin/donations",
 		"/admin/donations?status=paid",
+		"/admin/giftaid/schedule?from=2026-01-01",
+		"/admin/giftaid/schedule.csv",
+		"/admin/payouts",
 		"/admin/donations/" + id,
 		"/admin/donations.csv",
 		"/admin/giftaid.csv?from=2026-01-01",
@@ -122,6 +129,17 @@ func TestFinanceRoutesByRole(t *testing.T) {
 			if got := a.lastReviewAudit(t); got != want {
 				t.Errorf("audit log: %s, want %s", got, want)
 			}
+		}
+	})
+	t.Run("page bulk review post", func(t *testing.T) {
+		path := "/admin/donations/review"
+		if res := browsers["anonymous"].post(path, url.Values{"ids": {id}}); res.Status != http.StatusSeeOther ||
+			!strings.HasPrefix(res.Header.Get("Location"), "/admin/login") {
+			t.Errorf("anonymous: %d %q", res.Status, res.Header.Get("Location"))
+		}
+		c := browsers["campaigner"]
+		if res := c.post(path, url.Values{"ids": {id}, "csrf_token": {c.FormToken("/admin")}}); res.Status != http.StatusForbidden {
+			t.Errorf("campaigner: %d", res.Status)
 		}
 	})
 	t.Run("the campaigner's desk shows no donor", func(t *testing.T) {
@@ -218,14 +236,17 @@ func TestFinancePages(t *testing.T) {
 			}
 		}
 		r := rowOf(t, body, refunded.ID)
-		for _, want := range []string{"partially_refunded", "£40.00", "refunded £15.00", html.EscapeString(a.demo.Campaign.Title),
-			html.EscapeString(a.demo.Release.Title), "yes: Rob Refund, LS1 1UB", "donor@example.org",
-			"pi_page_refunded", "ch_pi_page_refunded", refunded.CheckoutSessionID, "not yet"} {
+		// One line a donation: the status in words, the donor's name, and
+		// the payment linked to Stripe's dashboard in test mode (the key is
+		// a test key).
+		for _, want := range []string{`<span class="badge badge-partially_refunded">Partially refunded</span>`, "£40.00", "−£15.00",
+			html.EscapeString(a.demo.Campaign.Title), html.EscapeString(a.demo.Release.Title), ">Rob Refund<", "<td>Yes</td>",
+			`href="https://dashboard.stripe.com/test/payments/pi_page_refunded"`, "not yet"} {
 			if !strings.Contains(r, want) {
 				t.Errorf("the refunded donation's row lacks %q: %s", want, r)
 			}
 		}
-		if r := rowOf(t, body, unpaid.ID); !strings.Contains(r, "pending") || !strings.Contains(r, ">no<") {
+		if r := rowOf(t, body, unpaid.ID); !strings.Contains(r, ">Pending<") || !strings.Contains(r, ">No<") {
 			t.Errorf("the unpaid donation's row: %s", r)
 		}
 		for _, link := range []string{`href="/admin/donations.csv"`, `action="/admin/giftaid.csv"`, `href="/admin/stripe-events/unmatched"`} {
@@ -271,7 +292,7 @@ func TestFinancePages(t *testing.T) {
 	})
 	t.Run("one donation with its events", func(t *testing.T) {
 		body := b.page(fmt.Sprintf("/admin/donations/%d", refunded.ID), http.StatusOK)
-		for _, want := range []string{"partially_refunded", "<code>checkout.session.completed</code>", "<code>charge.refunded</code>",
+		for _, want := range []string{"Partially refunded", "<code>checkout.session.completed</code>", "<code>charge.refunded</code>",
 			"&#34;amount_refunded&#34;: 1500", "Rob Refund, 1 High Street, Leeds, LS1 1UB", "pi_page_refunded", "not yet"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the donation page lacks %q", want)

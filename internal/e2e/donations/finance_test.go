@@ -16,12 +16,21 @@ import (
 	"github.com/advocacy/advocacy/internal/tooling/stripetest"
 )
 
-// giveWithGiftAid donates through the form with a Gift Aid declaration.
+// giveWithGiftAid donates through the form with a Gift Aid declaration by
+// name ("First Last": the last word is the last name), at 1 High Street.
 func (a *app) giveWithGiftAid(t *testing.T, amount, name string) given {
 	t.Helper()
+	return a.giveDeclared(t, amount, name, "1 High Street, Leeds")
+}
+
+// giveDeclared is giveWithGiftAid with the full address given.
+func (a *app) giveDeclared(t *testing.T, amount, name, address string) given {
+	t.Helper()
 	b := a.browser(t)
-	res := b.donate(demo.ReleaseSlug, url.Values{"amount_other": {amount}, "gift_aid": {"yes"}, "gift_aid_name": {name},
-		"gift_aid_address": {"1 High Street, Leeds"}, "gift_aid_postcode": {"LS1 1UB"}, "gift_aid_confirm": {"yes"}})
+	first, last := name[:strings.LastIndex(name, " ")], name[strings.LastIndex(name, " ")+1:]
+	res := b.donate(demo.ReleaseSlug, url.Values{"amount_other": {amount}, "gift_aid": {"yes"}, "gift_aid_first_name": {first},
+		"gift_aid_last_name": {last}, "gift_aid_house": {"1"},
+		"gift_aid_address": {address}, "gift_aid_postcode": {"LS1 1UB"}, "gift_aid_confirm": {"yes"}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("donate: %d %s", res.Status, res.Body)
 	}
@@ -106,7 +115,9 @@ func TestFinanceAPI(t *testing.T) {
 	b := a.api(t, a.finance.Token)
 	// The donor's name comes from their Gift Aid declaration, so it reaches
 	// the export as typed: a formula must not survive it.
-	evil := a.giveWithGiftAid(t, "10", "=HYPERLINK(\"http://evil.example\",\"x\")")
+	// The donor's address comes from their Gift Aid declaration, so it
+	// reaches the exports as typed: a formula must not survive it.
+	evil := a.giveDeclared(t, "10", "Eve Evil", "=HYPERLINK(\"http://evil.example\",\"x\")")
 	kept := a.giveWithGiftAid(t, "30", "Jane Doe")
 	refunded := a.giveWithGiftAid(t, "40", "Rob Refund")
 	unpaid := a.giveWithGiftAid(t, "50", "Una Unpaid")
@@ -262,8 +273,8 @@ func TestFinanceAPI(t *testing.T) {
 			byID[r[column(t, h, "id")]] = r
 		}
 		r := byID[fmt.Sprint(evil.ID)]
-		if got := r[column(t, h, "donor_name")]; got != `'=HYPERLINK("http://evil.example","x")` {
-			t.Errorf("donor_name cell %q: the formula survived", got)
+		if got := r[column(t, h, "gift_aid_home_address")]; got != `'=HYPERLINK("http://evil.example","x")` {
+			t.Errorf("gift_aid_home_address cell %q: the formula survived", got)
 		}
 		r = byID[fmt.Sprint(refunded.ID)]
 		if r[column(t, h, "amount")] != "40.00" || r[column(t, h, "amount_refunded")] != "40.00" || r[column(t, h, "net")] != "0.00" ||
@@ -279,7 +290,7 @@ func TestFinanceAPI(t *testing.T) {
 		rows := readCSV(t, b.Get("/api/v1/admin/giftaid.csv?from=2026-10-01&to=2026-10-31"))
 		want := [][]string{
 			donation.GiftAidCSVHeader,
-			{fmt.Sprint(evil.ID), "2026-10-10", `'=HYPERLINK("http://evil.example","x")`, "1 High Street, Leeds", "LS1 1UB", "10.00", "GBP",
+			{fmt.Sprint(evil.ID), "2026-10-10", "Eve Evil", `'=HYPERLINK("http://evil.example","x")`, "LS1 1UB", "10.00", "GBP",
 				evil.GiftAid.DeclaredAt.Format(time.RFC3339), donation.GiftAidWordingVersion, "pi_evil"},
 			{fmt.Sprint(kept.ID), "2026-10-15", "Jane Doe", "1 High Street, Leeds", "LS1 1UB", "30.00", "GBP",
 				kept.GiftAid.DeclaredAt.Format(time.RFC3339), donation.GiftAidWordingVersion, "pi_kept"},

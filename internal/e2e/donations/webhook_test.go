@@ -82,6 +82,7 @@ type listing struct {
 	} `json:"donations"`
 	Totals     []totals `json:"totals"`
 	NextBefore *int64   `json:"next_before"`
+	Total      int64    `json:"total"`
 }
 
 func (a *app) list(t *testing.T, query string) listing {

@@ -62,6 +62,10 @@ type subjectConsentJSON struct {
 
 type subjectGiftAid struct {
 	DeclaredAt     time.Time `json:"declared_at"`
+	Title          string    `json:"title"`
+	FirstName      string    `json:"first_name"`
+	LastName       string    `json:"last_name"`
+	House          string    `json:"house"`
 	FullName       string    `json:"full_name"`
 	HomeAddress    string    `json:"home_address"`
 	Postcode       string    `json:"postcode"`
@@ -113,7 +117,8 @@ func toSubjectJSON(s privacy.Subject) subjectJSON {
 			Currency: d.Currency, Status: d.Status, CreatedAt: d.CreatedAt, PaidAt: d.PaidAt, DonorName: d.DonorName,
 			DonorEmail: d.DonorEmail, DonorErasedAt: d.DonorErasedAt, DetailsErasedAt: d.DetailsErasedAt}
 		if g := d.GiftAid; g != nil {
-			dj.GiftAid = &subjectGiftAid{DeclaredAt: g.DeclaredAt, FullName: g.FullName, HomeAddress: g.HomeAddress,
+			dj.GiftAid = &subjectGiftAid{DeclaredAt: g.DeclaredAt, Title: g.Title, FirstName: g.FirstName,
+				LastName: g.LastName, House: g.House, FullName: g.FullName, HomeAddress: g.HomeAddress,
 				Postcode: g.Postcode, WordingVersion: g.WordingVersion, Wording: g.Wording}
 		}
 		out.Donations = append(out.Donations, dj)

@@ -20,6 +20,8 @@ type donationPageData struct {
 	Note    string // the review note as typed, when it was refused
 	Errors  valid.Errors
 	History string // the audit log of this donation
+	// The payment's and the charge's pages in Stripe's dashboard.
+	PaymentURL, ChargeURL string
 }
 
 // donationView loads donation id and its events for its page.
@@ -28,8 +30,10 @@ func (f *Finance) donationView(c *gin.Context, id int64) (donationPageData, erro
 	if err != nil {
 		return donationPageData{}, err
 	}
+	live := liveMode(f.Config.StripeSecretKey)
 	return donationPageData{Entry: e, Events: toEventRows(events), Note: e.ReviewNote,
-		History: "/admin/audit?" + url.Values{"entity": {"donation"}, "entity_id": {strconv.FormatInt(id, 10)}}.Encode()}, nil
+		History:    "/admin/audit?" + url.Values{"entity": {"donation"}, "entity_id": {strconv.FormatInt(id, 10)}}.Encode(),
+		PaymentURL: stripeURL(e.PaymentIntentID, live), ChargeURL: stripeURL(e.ChargeID, live)}, nil
 }
 
 // renderDonation shows the donation page with status.

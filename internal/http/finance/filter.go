@@ -55,6 +55,18 @@ func (f *Finance) filter(c *gin.Context) (donation.Filter, error) {
 			return out, err
 		}
 	}
+	switch v := donation.DateField(c.Query("date")); v {
+	case "", donation.DateCreated, donation.DatePaid:
+		out.DateField = v
+	default:
+		errs.Add("date", "Use created (the date the donation was made) or paid (the date the payment was taken).")
+	}
+	switch v := donation.Reviewed(c.Query("reviewed")); v {
+	case donation.ReviewedAny, donation.ReviewedYes, donation.ReviewedNo:
+		out.Reviewed = v
+	default:
+		errs.Add("reviewed", "Use yes (reviewed), no (not reviewed yet), or leave it out for both.")
+	}
 	var ok bool
 	if out.From, ok = parseDay(c.Query("from"), false); !ok {
 		errs.Add("from", "Use a date like 2026-11-01, or an RFC 3339 time.")
@@ -79,7 +91,32 @@ func (f *Finance) filter(c *gin.Context) (donation.Filter, error) {
 		}
 		out.BeforeID = n
 	}
+	if v := c.Query("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || n < 1 || n > maxPageNumber:
+			errs.Add("page", "Use a page number from 1.")
+		case out.BeforeID != 0:
+			errs.Add("page", "Use either page or before, not both.")
+		default:
+			out.Offset = (n - 1) * pageSize(out)
+		}
+	}
 	return out, errs.Err()
+}
+
+// maxPageNumber bounds page, so that an offset never overflows.
+const maxPageNumber = 1_000_000
+
+// defaultPageSize is the rows per page when the query gives no limit.
+const defaultPageSize = 100
+
+// pageSize is the rows per page the filter asks for, or the default.
+func pageSize(f donation.Filter) int {
+	if f.Limit > 0 {
+		return f.Limit
+	}
+	return defaultPageSize
 }
 
 // parseDay reads "" (open), a date (UTC midnight; with end, the midnight
@@ -115,7 +152,16 @@ func (f *Finance) options(c *gin.Context, filter donation.Filter, d *donationsPa
 		chosen[st] = true
 	}
 	for _, st := range donation.Statuses {
-		d.Statuses = append(d.Statuses, selectOption{Value: string(st), Label: string(st), Selected: chosen[st]})
+		d.Statuses = append(d.Statuses, selectOption{Value: string(st), Label: st.Label(), Selected: chosen[st]})
+	}
+	d.DateFields = []selectOption{
+		{Value: string(donation.DateCreated), Label: "Date made (created)", Selected: filter.DateField != donation.DatePaid},
+		{Value: string(donation.DatePaid), Label: "Date paid (as the Gift Aid claim)", Selected: filter.DateField == donation.DatePaid},
+	}
+	d.ReviewedOptions = []selectOption{
+		{Value: "", Label: "Reviewed or not", Selected: filter.Reviewed == donation.ReviewedAny},
+		{Value: string(donation.ReviewedNo), Label: "Not reviewed", Selected: filter.Reviewed == donation.ReviewedNo},
+		{Value: string(donation.ReviewedYes), Label: "Reviewed", Selected: filter.Reviewed == donation.ReviewedYes},
 	}
 	campaigns, err := f.Desk.AllCampaigns(ctx)
 	if err != nil {

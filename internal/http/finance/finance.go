@@ -44,8 +44,13 @@ func New(k *kit.Kit, guard *kit.Guard, d Deps) *Finance {
 //	GET  donations.csv              the same filters, streamed as CSV
 //	GET  donations/:id              one donation with its Stripe events
 //	POST donations/:id/review       marks it reviewed by the caller, with a note
+//	POST donations/review           marks many reviewed at once, an audit row each
 //	GET  giftaid.csv?from=&to=      the Gift Aid claim: paid, unrefunded, declared
+//	GET  giftaid/schedule?from=&to= the claim as HMRC's schedule: its rows and parts
+//	GET  giftaid/schedule.csv?part= one part of it, at most 1,000 donations
 //	GET  stripe-events/unmatched    events that match no donation
+//	GET  payouts                    Stripe's payouts, with their donations summed
+//	GET  payouts/:id                one payout with its donations
 func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	if f.store == nil {
 		return // no database, no donations to show
@@ -56,15 +61,25 @@ func (f *Finance) Routes(pages, api *gin.RouterGroup) {
 	api.GET("/donations.csv", who, f.donationsCSV)
 	api.GET("/donations/:id", who, f.donation)
 	api.POST("/donations/:id/review", who, f.review)
+	api.POST("/donations/review", who, f.reviewMany)
 	api.GET("/giftaid.csv", who, f.giftAidCSV)
+	api.GET("/giftaid/schedule", who, f.schedule)
+	api.GET("/giftaid/schedule.csv", who, f.scheduleCSV)
 	api.GET("/stripe-events/unmatched", who, f.unmatched)
+	api.GET("/payouts", who, f.payouts)
+	api.GET("/payouts/:id", who, f.payout)
 
 	pages.GET("/donations", who, f.list)
 	pages.GET("/donations.csv", who, f.donationsCSV)
 	pages.GET("/donations/:id", who, f.donation)
 	pages.POST("/donations/:id/review", who, f.RequireCSRF(), f.review)
+	pages.POST("/donations/review", who, f.RequireCSRF(), f.reviewMany)
 	pages.GET("/giftaid.csv", who, f.giftAidCSV)
+	pages.GET("/giftaid/schedule", who, f.schedule)
+	pages.GET("/giftaid/schedule.csv", who, f.scheduleCSV)
 	pages.GET("/stripe-events/unmatched", who, f.unmatched)
+	pages.GET("/payouts", who, f.payouts)
+	pages.GET("/payouts/:id", who, f.payout)
 }
 
 // fromAPI reports whether the request came through the finance API, which

@@ -26,6 +26,8 @@ type donationJSON struct {
 	Donor           donorJSON       `json:"donor"`
 	GiftAid         *giftAidJSON    `json:"gift_aid"`
 	Stripe          stripeIDsJSON   `json:"stripe"`
+	Fees            *feesJSON       `json:"fees"`
+	PayoutID        *int64          `json:"payout_id"`
 	CreatedAt       time.Time       `json:"created_at"`
 	UpdatedAt       time.Time       `json:"updated_at"`
 	PaidAt          *time.Time      `json:"paid_at"`
@@ -47,6 +49,10 @@ type donorJSON struct {
 }
 
 type giftAidJSON struct {
+	Title          string    `json:"title"`
+	FirstName      string    `json:"first_name"`
+	LastName       string    `json:"last_name"`
+	House          string    `json:"house"`
 	FullName       string    `json:"full_name"`
 	HomeAddress    string    `json:"home_address"`
 	Postcode       string    `json:"postcode"`
@@ -58,6 +64,15 @@ type stripeIDsJSON struct {
 	CheckoutSessionID string `json:"checkout_session_id"`
 	PaymentIntentID   string `json:"payment_intent_id"`
 	ChargeID          string `json:"charge_id"`
+}
+
+// feesJSON is what Stripe kept of a payment and what it left, in the
+// balance's currency.
+type feesJSON struct {
+	BalanceTransactionID string `json:"balance_transaction_id"`
+	Currency             string `json:"currency"`
+	Fee                  int64  `json:"fee"`
+	Net                  int64  `json:"net"`
 }
 
 type reviewerJSON struct {
@@ -81,6 +96,7 @@ type listJSON struct {
 	Donations  []donationJSON `json:"donations"`
 	Totals     []totalsJSON   `json:"totals"`
 	NextBefore *int64         `json:"next_before"`
+	Total      int64          `json:"total"`
 }
 
 // eventJSON is a Stripe event as stored, its payload as Stripe sent it.
@@ -104,11 +120,15 @@ func toDonationJSON(e donation.Entry) donationJSON {
 		SignatureID: d.SignatureID, Donor: donorJSON{Name: d.DonorName, Email: d.DonorEmail},
 		Stripe:    stripeIDsJSON{CheckoutSessionID: d.CheckoutSessionID, PaymentIntentID: d.PaymentIntentID, ChargeID: d.ChargeID},
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, PaidAt: d.PaidAt, ReviewedAt: d.ReviewedAt, ReviewNote: d.ReviewNote}
+	if f := d.Fees; f != nil {
+		out.Fees = &feesJSON{BalanceTransactionID: f.BalanceTransactionID, Currency: f.Currency, Fee: f.Fee, Net: f.Net}
+	}
+	out.PayoutID = d.PayoutID
 	if d.ReleaseID != nil {
 		out.Release = &refJSON{ID: *d.ReleaseID, Slug: e.ReleaseSlug, Title: e.ReleaseTitle}
 	}
 	if g := d.GiftAid; g != nil {
-		out.GiftAid = &giftAidJSON{FullName: g.FullName, HomeAddress: g.HomeAddress, Postcode: g.Postcode,
+		out.GiftAid = &giftAidJSON{Title: g.Title, FirstName: g.FirstName, LastName: g.LastName, House: g.House, FullName: g.FullName, HomeAddress: g.HomeAddress, Postcode: g.Postcode,
 			DeclaredAt: g.DeclaredAt, WordingVersion: g.WordingVersion}
 	}
 	if d.ReviewedAt != nil {
@@ -118,7 +138,8 @@ func toDonationJSON(e donation.Entry) donationJSON {
 }
 
 func toListJSON(page donation.Page) listJSON {
-	out := listJSON{Donations: make([]donationJSON, len(page.Entries)), Totals: make([]totalsJSON, len(page.Totals))}
+	out := listJSON{Donations: make([]donationJSON, len(page.Entries)), Totals: make([]totalsJSON, len(page.Totals)),
+		Total: page.Total}
 	for i, e := range page.Entries {
 		out.Donations[i] = toDonationJSON(e)
 	}

@@ -149,7 +149,7 @@ func FuzzParseForm(f *testing.F) {
 		// The inputs of the issue on bad input that reach a form body.
 		"email=a%00%40b.org&password=correct+horse",
 		"amount=%zz",
-		"amount=10&gift_aid=yes&gift_aid_name=%1B%5B31m&gift_aid_address=1+High+St&gift_aid_postcode=SW1A1AA",
+		"amount=10&gift_aid=yes&gift_aid_first_name=%1B%5B31m&gift_aid_address=1+High+St&gift_aid_postcode=SW1A1AA",
 		"email=a%40%5B127.0.0.1%5D",
 		"email=a%40-x.org",
 		"full_name=%FF%FEA",

@@ -38,7 +38,10 @@ type donateView struct {
 	MaxLabel         string
 	GiftAidOffered   bool // only for sterling
 	GiftAid          bool
-	GiftAidName      string
+	GiftAidTitle     string
+	GiftAidFirstName string
+	GiftAidLastName  string
+	GiftAidHouse     string
 	GiftAidAddress   string
 	GiftAidPostcode  string
 	GiftAidConfirmed bool
@@ -51,7 +54,10 @@ type donateInput struct {
 	Amount           string // a preset's value or "other"
 	Other            string
 	GiftAid          bool
-	GiftAidName      string
+	GiftAidTitle     string
+	GiftAidFirstName string
+	GiftAidLastName  string
+	GiftAidHouse     string
 	GiftAidAddress   string
 	GiftAidPostcode  string
 	GiftAidConfirmed bool
@@ -69,7 +75,9 @@ func (in donateInput) amount() string {
 
 func readDonateInput(c *gin.Context) donateInput {
 	return donateInput{Amount: c.PostForm("amount"), Other: c.PostForm("amount_other"),
-		GiftAid: c.PostForm("gift_aid") == "yes", GiftAidName: c.PostForm("gift_aid_name"),
+		GiftAid: c.PostForm("gift_aid") == "yes", GiftAidTitle: c.PostForm("gift_aid_title"),
+		GiftAidFirstName: c.PostForm("gift_aid_first_name"), GiftAidLastName: c.PostForm("gift_aid_last_name"),
+		GiftAidHouse:   c.PostForm("gift_aid_house"),
 		GiftAidAddress: c.PostForm("gift_aid_address"), GiftAidPostcode: c.PostForm("gift_aid_postcode"),
 		GiftAidConfirmed: c.PostForm("gift_aid_confirm") == "yes"}
 }
@@ -85,7 +93,8 @@ func (s *Site) donateForm(csrfToken string, v newsroom.View, in donateInput, err
 	d := &donateView{ReleaseSlug: v.Release.Slug, CampaignTitle: v.Campaign.Title, CSRFToken: csrfToken,
 		Currency: cur, Prefix: donation.Prefix(cur), Other: in.Other,
 		MinLabel: donation.Format(minimum, cur, true), MaxLabel: donation.Format(maximum, cur, true),
-		GiftAidOffered: cur == donation.GiftAidCurrency, GiftAid: in.GiftAid, GiftAidName: in.GiftAidName,
+		GiftAidOffered: cur == donation.GiftAidCurrency, GiftAid: in.GiftAid, GiftAidTitle: in.GiftAidTitle,
+		GiftAidFirstName: in.GiftAidFirstName, GiftAidLastName: in.GiftAidLastName, GiftAidHouse: in.GiftAidHouse,
 		GiftAidAddress: in.GiftAidAddress, GiftAidPostcode: in.GiftAidPostcode, GiftAidConfirmed: in.GiftAidConfirmed,
 		GiftAidWording: donation.GiftAidWording, Errors: errs}
 	if in.Amount == "" && in.Other == "" {
@@ -135,7 +144,8 @@ func (s *Site) donate(c *gin.Context) {
 	checkoutURL, err := s.Donations.Donate(ctx, donation.DonateRequest{
 		CampaignID: v.Campaign.ID, CampaignTitle: v.Campaign.Title, Currency: v.Campaign.Currency,
 		ReleaseID: v.Release.ID, ReleaseSlug: v.Release.Slug, Supporter: s.supporter(c),
-		Input: donation.DonateInput{Amount: in.amount(), GiftAid: in.GiftAid, GiftAidName: in.GiftAidName,
+		Input: donation.DonateInput{Amount: in.amount(), GiftAid: in.GiftAid, GiftAidTitle: in.GiftAidTitle,
+			GiftAidFirstName: in.GiftAidFirstName, GiftAidLastName: in.GiftAidLastName, GiftAidHouse: in.GiftAidHouse,
 			GiftAidAddress: in.GiftAidAddress, GiftAidPostcode: in.GiftAidPostcode, GiftAidConfirmed: in.GiftAidConfirmed}})
 	if fields, ok := kit.FieldErrors(err); ok && !kit.WantsJSON(c) {
 		data := donatePageData{View: v, Donate: s.donateForm(s.CSRFToken(c), v, in, fields)}

@@ -46,6 +46,6 @@ func (w *Webhooks) stripe(c *gin.Context) {
 	}
 	w.Logger.InfoContext(ctx, "stripe event", "request_id", c.GetString(kit.RequestIDKey), "event_id", ev.ID,
 		"type", ev.Type, "duplicate", res.Duplicate, "donation_id", res.DonationID, "status", res.Status,
-		"adopted", res.Adopted)
+		"adopted", res.Adopted, "payout_linked", res.Linked)
 	c.JSON(http.StatusOK, gin.H{"received": true, "duplicate": res.Duplicate, "matched": res.DonationID != 0})
 }

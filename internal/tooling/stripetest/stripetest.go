@@ -130,3 +130,10 @@ func Dispute(id, charge, paymentIntent string, amount int64) map[string]any {
 	return map[string]any{"id": id, "object": "dispute", "amount": amount, "charge": charge,
 		"payment_intent": paymentIntent, "status": "needs_response", "currency": "gbp", "metadata": map[string]string{}}
 }
+
+// Payout is a payout object for Event, paid into the bank at arrival.
+func Payout(id string, amount int64, currency string, arrival time.Time) map[string]any {
+	return map[string]any{"id": id, "object": "payout", "amount": amount, "currency": currency, "status": "paid",
+		"arrival_date": arrival.Unix(), "created": arrival.Add(-48 * time.Hour).Unix(), "livemode": false,
+		"type": "bank_account", "method": "standard"}
+}
