@@ -35,6 +35,7 @@ import (
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/storage"
+	"github.com/advocacy/advocacy/internal/trust"
 )
 
 // Pinger reports whether the database answers and whether its schema is
@@ -83,6 +84,9 @@ type Deps struct {
 	EmbedKey func(ctx context.Context) ([]byte, error)
 	// Webhooks are the outbound webhook endpoints admins manage.
 	Webhooks outbound.Store
+	// Trust is the trust rules, the review of petitions and the actions
+	// on their clusters.
+	Trust *trust.Service
 }
 
 // Server is the router with every route.
@@ -153,7 +157,8 @@ func New(deps Deps) (*Server, error) {
 		staffAPI := r.Group("/api/v1/admin", k.LimitBody(kit.MaxStaffBodyBytes))
 		desk.New(k, guard, desk.Deps{Staff: deps.Staff, Desk: deps.Desk, Campaigns: deps.Campaigns,
 			Petitions: deps.Petitions, Donations: deps.Donations.Store(), Preview: public,
-			Webhooks: deps.Webhooks, WebhookAllowPrivate: deps.Config.WebhookAllowPrivate}).Routes(pages, staffAPI)
+			Webhooks: deps.Webhooks, WebhookAllowPrivate: deps.Config.WebhookAllowPrivate,
+			Trust: deps.Trust}).Routes(pages, staffAPI)
 		finance.New(k, guard, finance.Deps{Donations: deps.Donations, Desk: deps.Desk,
 			Campaigns: deps.Campaigns}).Routes(pages, staffAPI)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/trust"
 )
 
 // Previewer renders a release as its public page will look.
@@ -39,6 +40,8 @@ type Deps struct {
 	// WebhookAllowPrivate lets endpoints be saved on loopback and private
 	// addresses (WEBHOOK_ALLOW_PRIVATE).
 	WebhookAllowPrivate bool
+	// Trust is the trust rules and the review of petitions' signatures.
+	Trust *trust.Service
 }
 
 // Desk serves the staff desk.
