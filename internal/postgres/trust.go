@@ -248,14 +248,14 @@ func (s *TrustStore) PetitionReview(ctx context.Context, petitionID int64) (trus
 // row and the tallies are locked once, at the end, for one short statement.
 const trustChunk = 5000
 
-// selectorSQL is the condition of sel on a signature of petition $1, with
-// its arguments numbered from $2.
-func selectorSQL(sel trust.Selector) (string, []any) {
-	conds := []string{"petition_id = $1"}
-	args := []any{}
+// selectorSQL is the condition of sel on a signature of petition
+// petitionID, with its arguments (gorm's ? placeholders).
+func selectorSQL(petitionID int64, sel trust.Selector) (string, []any) {
+	conds := []string{"petition_id = ?"}
+	args := []any{petitionID}
 	add := func(cond string, arg any) {
 		args = append(args, arg)
-		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args)+1)))
+		conds = append(conds, cond)
 	}
 	if sel.AddressHash != nil {
 		add("address_hash = ?", sel.AddressHash)
@@ -299,7 +299,7 @@ func (s *TrustStore) ApplyTrust(ctx context.Context, actor staff.Actor, petition
 	if !ok {
 		return out, fmt.Errorf("unknown trust action %q", action)
 	}
-	cond, selArgs := selectorSQL(sel)
+	cond, args := selectorSQL(petitionID, sel)
 	cond += " AND state IN ('" + strings.Join(from, "', '") + "')"
 	var verifies bool
 	err := s.db.sql.QueryRowContext(ctx, `SELECT verification = 'email' FROM petitions WHERE id = $1`, petitionID).Scan(&verifies)
@@ -309,11 +309,10 @@ func (s *TrustStore) ApplyTrust(ctx context.Context, actor staff.Actor, petition
 	if err != nil {
 		return out, translate(err)
 	}
-	args := append([]any{petitionID}, selArgs...)
 	if dryRun {
-		err := s.db.sql.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM signatures WHERE `+cond+`),
-				(SELECT signature_count FROM petition_counts WHERE petition_id = $1)`, args...).
-			Scan(&out.Changed, &out.SignatureCount)
+		err := s.db.gorm.WithContext(ctx).Raw(`SELECT (SELECT count(*) FROM signatures WHERE `+cond+`),
+				(SELECT signature_count FROM petition_counts WHERE petition_id = ?)`, append(args, petitionID)...).
+			Row().Scan(&out.Changed, &out.SignatureCount)
 		return out, translate(err)
 	}
 	target := `'` + petition.StateInvalidated + `'`
@@ -321,9 +320,8 @@ func (s *TrustStore) ApplyTrust(ctx context.Context, actor staff.Actor, petition
 		// Counting never skips a confirmation the petition asks for.
 		target = `CASE WHEN ` + strconv.FormatBool(verifies) + ` AND s.confirmed_at IS NULL THEN 'pending' ELSE 'counted' END`
 	}
-	lastArg := "$" + strconv.Itoa(len(args)+1)
 	chunkSQL := `WITH pick AS (
-    SELECT id, state FROM signatures WHERE ` + cond + ` AND id > ` + lastArg + `
+    SELECT id, state FROM signatures WHERE ` + cond + ` AND id > ?
     ORDER BY id LIMIT ` + strconv.Itoa(trustChunk) + ` FOR UPDATE
 ), upd AS (
     UPDATE signatures s SET state = ` + target + ` FROM pick WHERE s.id = pick.id
@@ -357,7 +355,7 @@ SELECT count(*), coalesce(max(id), 0) FROM kept`
 		}
 		var err error
 		for attempt := 0; attempt < 5; attempt++ {
-			if err = moveTotals(tx, petitionID, action, &out.SignatureCount); err == nil || !isRetryable(err) {
+			if err = moveTotals(tx, petitionID, &out.SignatureCount); err == nil || !isRetryable(err) {
 				break
 			}
 			if rbErr := tx.RollbackTo("trust_totals").Error; rbErr != nil {
@@ -391,9 +389,10 @@ SELECT petition_id, dimension, key, sum(n) AS signature_count FROM (
 	tallySQL(`(SELECT * FROM trust_moved WHERE old_state = 'counted')`) + `) minus
 ) x GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3`
 
-// moveTotalsSQL moves petition $1's count, figures and tallies by the
-// moves in trust_moved, and queues signature.invalidated for each counted
-// signature taken out and signature.counted for each one counted.
+// moveTotalsSQL moves petition @id's count and its pending and confirmed
+// figures by the moves in trust_moved, and queues signature.invalidated for
+// each counted signature taken out and signature.counted for each one
+// counted.
 var moveTotalsSQL = `
 WITH d AS (
     SELECT count(*) FILTER (WHERE new_state = 'counted') - count(*) FILTER (WHERE old_state = 'counted') AS counted,
@@ -405,12 +404,8 @@ WITH d AS (
     UPDATE petition_counts c SET signature_count = c.signature_count + d.counted,
                                  pending_count = c.pending_count + d.pending,
                                  confirmed_count = c.confirmed_count + d.confirmed, updated_at = now()
-    FROM d WHERE c.petition_id = $1
+    FROM d WHERE c.petition_id = @id
     RETURNING c.signature_count
-), tal AS (
-    INSERT INTO signature_tallies (petition_id, dimension, key, signature_count)` + movedTalliesSQL + `
-    ON CONFLICT (petition_id, dimension, key)
-    DO UPDATE SET signature_count = signature_tallies.signature_count + EXCLUDED.signature_count
 ), ` + SignatureCountedCTEs("counted", "(SELECT id, petition_id, now() AS created_at FROM trust_moved WHERE new_state = 'counted')") +
 	`, ` + webhookCTEs("invalidated", outbound.EventSignatureInvalidated, `
         SELECT now() AS at,
@@ -419,18 +414,43 @@ WITH d AS (
         WHERE m.old_state = 'counted' AND m.new_state = 'invalidated'`) + `
 SELECT signature_count FROM cnt`
 
-// moveTotals runs moveTotalsSQL after locking the count row (as the
-// recount does: batches of signatures wait for it), then drops the tally
-// rows the change emptied, as the recount would.
-func moveTotals(tx *gorm.DB, petitionID int64, action string, count *int64) error {
+// moveTalliesSQL moves the tallies by the net change in trust_delta: the
+// rows it touches are locked in key order first (as the signer's upserts
+// lock them), those it empties are deleted (as the recount would leave
+// them), the others moved, the missing ones inserted.
+var moveTalliesSQL = []string{
+	`CREATE TEMPORARY TABLE IF NOT EXISTS trust_delta (petition_id bigint, dimension text, key text, n bigint) ON COMMIT DROP`,
+	`TRUNCATE trust_delta`,
+	`INSERT INTO trust_delta ` + movedTalliesSQL,
+	`SELECT count(*) FROM (SELECT 1 FROM signature_tallies t JOIN trust_delta d USING (petition_id, dimension, key)
+	 ORDER BY t.dimension, t.key FOR UPDATE OF t) l`,
+	`DELETE FROM signature_tallies t USING trust_delta d
+	 WHERE t.petition_id = d.petition_id AND t.dimension = d.dimension AND t.key = d.key AND t.signature_count + d.n = 0`,
+	`UPDATE signature_tallies t SET signature_count = t.signature_count + d.n FROM trust_delta d
+	 WHERE t.petition_id = d.petition_id AND t.dimension = d.dimension AND t.key = d.key AND t.signature_count + d.n <> 0`,
+	`INSERT INTO signature_tallies (petition_id, dimension, key, signature_count)
+	 SELECT petition_id, dimension, key, n FROM trust_delta d
+	 WHERE d.n > 0 AND NOT EXISTS (SELECT 1 FROM signature_tallies t
+	     WHERE t.petition_id = d.petition_id AND t.dimension = d.dimension AND t.key = d.key)
+	 ORDER BY dimension, key
+	 ON CONFLICT (petition_id, dimension, key)
+	 DO UPDATE SET signature_count = signature_tallies.signature_count + EXCLUDED.signature_count`,
+}
+
+// moveTotals locks the count row (as the recount does: batches of
+// signatures wait for it), then moves the count, the figures and the
+// tallies and queues the webhooks.
+func moveTotals(tx *gorm.DB, petitionID int64, count *int64) error {
 	if err := tx.Exec(`SELECT 1 FROM petition_counts WHERE petition_id = ? FOR UPDATE`, petitionID).Error; err != nil {
 		return err
 	}
-	if err := tx.Raw(moveTotalsSQL, petitionID).Row().Scan(count); err != nil {
+	if err := tx.Raw(moveTotalsSQL, map[string]any{"id": petitionID}).Row().Scan(count); err != nil {
 		return err
 	}
-	if action == trust.ActionInvalidate {
-		return tx.Exec(`DELETE FROM signature_tallies WHERE petition_id = ? AND signature_count = 0`, petitionID).Error
+	for _, q := range moveTalliesSQL {
+		if err := tx.Exec(q).Error; err != nil {
+			return err
+		}
 	}
 	return nil
 }
