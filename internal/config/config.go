@@ -24,7 +24,10 @@ type Config struct {
 	StripeWebhookSecret string
 	StripeAPIBase       string // empty: Stripe's own
 	LogLevel            slog.Level
-	// SignRatePerMinute caps signatures per client address per minute (0: no cap).
+	// SignRatePerMinute caps signatures per client address per minute (0: no
+	// cap): a flood guard for the server itself, far above any honest rate.
+	// Honest and dishonest signers are told apart by the trust rules, which
+	// answer nothing different.
 	SignRatePerMinute int
 	// TrustedProxies are the addresses or CIDR ranges of reverse proxies whose
 	// X-Forwarded-For names the client (for per-address limits). Empty: none;
@@ -83,7 +86,7 @@ const (
 	DefaultDatabaseURL       = "postgres://postgres@127.0.0.1:5432/advocacy?sslmode=disable"
 	DefaultHTTPAddr          = "127.0.0.1:8080"
 	DefaultBaseURL           = "http://localhost:8080"
-	DefaultSignRatePerMinute = 60
+	DefaultSignRatePerMinute = 1200
 	DefaultOrgName           = "advocacy"
 	DefaultConfirmTTL        = 7 * 24 * time.Hour
 	DefaultRetentionDays     = 180

@@ -26,7 +26,7 @@ func TestDefaults(t *testing.T) {
 		HTTPAddr:              "127.0.0.1:8080",
 		BaseURL:               "http://localhost:8080",
 		LogLevel:              slog.LevelInfo,
-		SignRatePerMinute:     60,
+		SignRatePerMinute:     1200,
 		OrgName:               "advocacy",
 		ConfirmTTL:            7 * 24 * time.Hour,
 		RetentionDays:         180,
