@@ -32,6 +32,9 @@ type Signer struct {
 	// observer, when set, hears of every batch and every outcome.
 	observer SignerObserver
 
+	// seen is the first-sight filter of the trust rules' keys.
+	seen *firstSight
+
 	// beforeCommit, when set (by tests), runs inside each batch transaction
 	// after all its statements and before COMMIT; an error aborts the batch.
 	beforeCommit func(batchSize int) error
@@ -111,7 +114,7 @@ func (db *DB) NewSigner(opts SignerOptions) *Signer {
 	if opts.Workers <= 0 {
 		opts.Workers = 1
 	}
-	s := &Signer{db: db, emails: opts.EnqueueEmails, observer: opts.Observer}
+	s := &Signer{db: db, emails: opts.EnqueueEmails, observer: opts.Observer, seen: newFirstSight()}
 	s.batches = newBatcher(opts.MaxBatch, opts.Workers, func(r *signRequest) int64 { return r.sig.PetitionID }, s.commit)
 	return s
 }
@@ -216,6 +219,11 @@ type batchRow struct {
 	Network string `json:"net,omitempty"`
 	Domain  string `json:"dom,omitempty"`
 	Verdict string `json:"verdict"`
+	// CountAddress, CountNetwork and CountDomain say which of the keys this
+	// row counts against the rules (see firstSight).
+	CountAddress bool `json:"ca,omitempty"`
+	CountNetwork bool `json:"cn,omitempty"`
+	CountDomain  bool `json:"cd,omitempty"`
 }
 
 // batchSQL stores a batch in one statement, so the batch costs one round
@@ -241,32 +249,48 @@ WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
         n int, petition_id bigint, full_name text, email text, postcode text, country text,
         consent_updates boolean, consent_version text, source_release_id bigint, source_code text,
-        addr text, net text, dom text, verdict text)
+        addr text, net text, dom text, verdict text, ca boolean, cn boolean, cd boolean)
 ), open AS (
     SELECT id, verification FROM petitions
     WHERE id IN (SELECT petition_id FROM input)
       AND status = 'open' AND (closes_at IS NULL OR closes_at > now())
 ), keys AS (
     -- The trust rules' keys of each rated row (address, network, email
-    -- domain) whose rule has a limit, with the row's place among this
-    -- batch's rows of the same key.
+    -- domain) that it counts (see firstSight) and whose rule has a limit,
+    -- with the row's place among this batch's rows of the same key.
     SELECT i.n, k.kind, k.key, k.burst, k.sustained,
            row_number() OVER (PARTITION BY k.kind, k.key ORDER BY i.n) AS place
     FROM input i CROSS JOIN trust_settings r
     CROSS JOIN LATERAL (VALUES
-        (1::smallint, decode(i.addr, 'hex'), r.address_burst, r.address_sustained),
-        (2::smallint, decode(i.net, 'hex'), r.network_burst, r.network_sustained),
-        (3::smallint, decode(i.dom, 'hex'), r.domain_burst, r.domain_sustained)) AS k(kind, key, burst, sustained)
+        (1::smallint, CASE WHEN i.ca THEN decode(i.addr, 'hex') END, r.address_burst, r.address_sustained),
+        (2::smallint, CASE WHEN i.cn THEN decode(i.net, 'hex') END, r.network_burst, r.network_sustained),
+        (3::smallint, CASE WHEN i.cd THEN decode(i.dom, 'hex') END, r.domain_burst, r.domain_sustained)) AS k(kind, key, burst, sustained)
     WHERE i.verdict = '` + string(petition.VerdictRated) + `' AND k.key IS NOT NULL AND (k.burst > 0 OR k.sustained > 0)
       AND i.petition_id IN (SELECT id FROM open)
+), agg AS (
+    SELECT kind, key, count(*) AS hits FROM keys GROUP BY kind, key
+), ctr AS (
+    -- The rules' counters move by this batch's rows of each key, locked in
+    -- key order (concurrent batches, on any instance, wait in turn and see
+    -- each other's hits: every instance counts against the same figures).
+    INSERT INTO trust_counters AS c (kind, key, minute_start, minute_hits, hour_start, hour_hits)
+    SELECT kind, key, date_trunc('minute', now()), hits, date_trunc('hour', now()), hits
+    FROM agg ORDER BY kind, key
+    ON CONFLICT (kind, key) DO UPDATE SET
+        minute_hits = CASE WHEN c.minute_start = EXCLUDED.minute_start THEN c.minute_hits + EXCLUDED.minute_hits
+                           ELSE EXCLUDED.minute_hits END,
+        minute_start = EXCLUDED.minute_start,
+        hour_hits = CASE WHEN c.hour_start = EXCLUDED.hour_start THEN c.hour_hits + EXCLUDED.hour_hits
+                         ELSE EXCLUDED.hour_hits END,
+        hour_start = EXCLUDED.hour_start
+    RETURNING c.kind, c.key, c.minute_hits, c.hour_hits
 ), over AS (
-    -- The rows over a rule: the hits its key had before this statement
-    -- (every instance's, as committed), plus its place in the batch, pass
-    -- the limit of this minute or this hour.
-    SELECT DISTINCT k.n FROM keys k
-    LEFT JOIN trust_counters c ON c.kind = k.kind AND c.key = k.key
-    WHERE (k.burst > 0 AND k.place + CASE WHEN c.minute_start = date_trunc('minute', now()) THEN c.minute_hits ELSE 0 END > k.burst)
-       OR (k.sustained > 0 AND k.place + CASE WHEN c.hour_start = date_trunc('hour', now()) THEN c.hour_hits ELSE 0 END > k.sustained)
+    -- The rows over a rule: the key's hits before this batch plus the
+    -- row's place among the batch's rows of that key pass the limit of
+    -- this minute or this hour.
+    SELECT DISTINCT k.n FROM keys k JOIN agg a USING (kind, key) JOIN ctr c USING (kind, key)
+    WHERE (k.burst > 0 AND c.minute_hits - a.hits + k.place > k.burst)
+       OR (k.sustained > 0 AND c.hour_hits - a.hits + k.place > k.sustained)
 ), ins AS (
     -- A signature held by the trust rules (a held list, or over a rate) is
     -- suspect. Otherwise, on a petition that verifies by email a signature
@@ -320,21 +344,7 @@ WITH input AS (
     FROM per WHERE c.petition_id = per.petition_id
     RETURNING c.petition_id, c.signature_count
 ), tal AS (` + addTalliesSQL("(SELECT * FROM ins WHERE state = 'counted')") + `
-), ctr AS (
-    -- The rules' counters move by the new rows of each key, in key order
-    -- (concurrent batches lock them in one order), among the hot rows
-    -- locked last.
-    INSERT INTO trust_counters AS c (kind, key, minute_start, minute_hits, hour_start, hour_hits)
-    SELECT k.kind, k.key, date_trunc('minute', now()), count(*), date_trunc('hour', now()), count(*)
-    FROM keys k JOIN input i ON i.n = k.n JOIN ins ON ins.petition_id = i.petition_id AND ins.email = i.email
-    GROUP BY k.kind, k.key ORDER BY k.kind, k.key
-    ON CONFLICT (kind, key) DO UPDATE SET
-        minute_hits = CASE WHEN c.minute_start = EXCLUDED.minute_start THEN c.minute_hits + EXCLUDED.minute_hits
-                           ELSE EXCLUDED.minute_hits END,
-        minute_start = EXCLUDED.minute_start,
-        hour_hits = CASE WHEN c.hour_start = EXCLUDED.hour_start THEN c.hour_hits + EXCLUDED.hour_hits
-                         ELSE EXCLUDED.hour_hits END,
-        hour_start = EXCLUDED.hour_start
+
 )
 SELECT i.n, p.id IS NOT NULL AS found, o.id IS NOT NULL AS open, ins.email IS NOT NULL AS inserted,
        coalesce(cnt.signature_count, 0) AS signature_count, coalesce(o.verification = 'email', false) AS pending,
@@ -433,6 +443,23 @@ func (s *Signer) runBatch(ctx context.Context, input []byte, size int) ([]batchS
 	return statuses, nil
 }
 
+// markCounted says which keys of each rated row count against the rules:
+// those this instance has seen before in this clock minute (firstSight).
+func (s *Signer) markCounted(rows []batchRow, batch []*signRequest) {
+	s.seen.mu.Lock()
+	defer s.seen.mu.Unlock()
+	s.seen.startMinute(time.Now())
+	for i := range rows {
+		m := batch[rows[i].N].sig.Marking
+		if rows[i].Verdict != string(petition.VerdictRated) {
+			continue
+		}
+		rows[i].CountAddress = !m.Address.IsZero() && s.seen.seen(1, m.Address)
+		rows[i].CountNetwork = !m.Network.IsZero() && s.seen.seen(2, m.Network)
+		rows[i].CountDomain = !m.Domain.IsZero() && s.seen.seen(3, m.Domain)
+	}
+}
+
 // verdictOf is the marking's verdict; a signature never marked (no
 // marker) is rated.
 func verdictOf(m petition.Marking) string {
@@ -488,6 +515,7 @@ func (s *Signer) tryBatch(batch []*signRequest) ([]signOutcome, error) {
 			Address: hashHex(sig.Marking.Address), Network: hashHex(sig.Marking.Network),
 			Domain: hashHex(sig.Marking.Domain), Verdict: verdictOf(sig.Marking)})
 	}
+	s.markCounted(rows, batch)
 	input, err := json.Marshal(rows)
 	if err != nil {
 		return nil, err
