@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/advocacy/advocacy/internal/outbound"
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/postgres"
 	"github.com/advocacy/advocacy/internal/staff"
@@ -200,6 +201,10 @@ func TestConfirmingASuspectKeepsItSuspect(t *testing.T) {
 	if err != nil || c.State != petition.StatePending {
 		t.Fatalf("Confirmable = %+v, %v; its owner must see it pending", c, err)
 	}
+	// Its email is the confirmation link, as a pending signature's.
+	if n, err := db.Notices().Signed(ctx, id); err != nil || n.State != petition.StatePending {
+		t.Fatalf("Signed = %+v, %v; its email must ask for confirmation", n, err)
+	}
 	got, err := conf.Confirm(ctx, p, id)
 	if err != nil || !got.Counted || got.SignatureCount != 0 {
 		t.Fatalf("Confirm = %+v, %v", got, err)
@@ -209,6 +214,9 @@ func TestConfirmingASuspectKeepsItSuspect(t *testing.T) {
 	}
 	if c, err := db.Confirmations().Confirmable(ctx, id); err != nil || c.State != petition.StateCounted {
 		t.Fatalf("Confirmable after = %+v, %v; its owner must see it confirmed", c, err)
+	}
+	if n, err := db.Notices().Signed(ctx, id); err != nil || n.State != petition.StateCounted {
+		t.Fatalf("Signed after = %+v, %v; a repeat's email must say it is signed", n, err)
 	}
 	if st := stateCounts(t, db, p); st[petition.StateSuspect] != 1 || len(st) != 1 {
 		t.Errorf("states %v, want one suspect", st)
@@ -251,6 +259,11 @@ func TestInvalidateWhileSigning(t *testing.T) {
 	}
 	wg.Wait()
 	sel := trust.Selector{Domain: "flood.example"}
+	hook, _, err := db.Webhooks().CreateEndpoint(ctx, staff.CommandLine(), outbound.NewEndpoint{URL: "https://crm.example.org/hooks",
+		Events: []string{outbound.EventSignatureInvalidated, outbound.EventSignatureCounted}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dry, err := store.ApplyTrust(ctx, staff.CommandLine(), p, trust.ActionInvalidate, sel, true)
 	if err != nil || dry.Changed != cluster || dry.SignatureCount != cluster {
 		t.Fatalf("dry run = %+v, %v", dry, err)
@@ -301,12 +314,23 @@ func TestInvalidateWhileSigning(t *testing.T) {
 		t.Errorf("%d audit rows for the invalidation, want 1", n)
 	}
 
+	deliveries := func(event string) int64 {
+		return queryInt(t, db, `SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND event_type = $2
+			AND payload::jsonb->'data'->>'petition_id' = $3 AND payload NOT LIKE '%@%'`, hook.ID, event, fmt.Sprint(p))
+	}
+	if n := deliveries(outbound.EventSignatureInvalidated); n != cluster {
+		t.Errorf("%d signature.invalidated deliveries, want %d", n, cluster)
+	}
+	counted := deliveries(outbound.EventSignatureCounted)
 	back, err := store.ApplyTrust(ctx, staff.CommandLine(), p, trust.ActionCount, sel, false)
 	if err != nil || back.Changed != cluster || back.SignatureCount != honest.Load()+cluster {
 		t.Fatalf("count again = %+v, %v (honest %d)", back, err, honest.Load())
 	}
 	if drifts, err := db.Recount(ctx); err != nil || len(drifts) != 0 {
 		t.Fatalf("Recount after counting again = %+v, %v", drifts, err)
+	}
+	if n := deliveries(outbound.EventSignatureCounted) - counted; n != cluster {
+		t.Errorf("%d signature.counted deliveries for counting again, want %d", n, cluster)
 	}
 	assertExact(t, db, p)
 }
