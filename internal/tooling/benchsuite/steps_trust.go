@@ -73,7 +73,52 @@ func (r *runner) stepTrust(ctx context.Context) error {
 		}
 		r.report.add(row)
 	}
+	if err := r.trustTwo(ctx); err != nil {
+		return err
+	}
 	return r.trustFlood(ctx)
+}
+
+// trustTwo runs the signing load with client addresses over two instances
+// with the rules on: the counters are shared, the counts exact.
+func (r *runner) trustTwo(ctx context.Context) error {
+	const step = "11 signing, trust rules on, 2 instances"
+	a, err := startServer(ctx, "trust-two-a", r.trustEnv(""))
+	if err != nil {
+		return err
+	}
+	defer a.stop()
+	b, err := startServer(ctx, "trust-two-b", r.trustEnv(""))
+	if err != nil {
+		return err
+	}
+	defer b.stop()
+	before, err := r.readCounts(ctx, r.petitionID)
+	if err != nil {
+		return err
+	}
+	cpuBefore, cpuErr := r.cpuSnapshot(ctx, a, b)
+	r.logf("   %s: %d workers, %v", step, r.opts.Workers, r.opts.Duration)
+	load := r.trustLoad("trust-two", a.base, 0)
+	load.Targets = []string{a.base, b.base}
+	res, err := loadgen.Run(ctx, load)
+	if err != nil {
+		return err
+	}
+	cpuAfter, cpuErr2 := r.cpuSnapshot(ctx, a, b)
+	r.report.Details["trust_two"] = res
+	r.report.add(signRow(step, res))
+	r.report.add(errorsRow(step, res))
+	exact, err := r.checkExact(ctx, before, res, a, b)
+	if err != nil {
+		return err
+	}
+	exact.Step = step
+	r.report.add(exact)
+	if cpuErr == nil && cpuErr2 == nil {
+		r.report.add(cpuBetween(cpuBefore, cpuAfter, res.Succeeded).row(step, "signature"))
+	}
+	return nil
 }
 
 // trustSigning runs the signing load with client addresses on a server of
