@@ -32,6 +32,7 @@ import (
 	"github.com/advocacy/advocacy/internal/storage"
 	"github.com/advocacy/advocacy/internal/storecache"
 	"github.com/advocacy/advocacy/internal/stripe"
+	"github.com/advocacy/advocacy/internal/trust"
 )
 
 // Options change what New builds, for tests and tools. The zero value is
@@ -162,13 +163,22 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	if err != nil {
 		return fail(err)
 	}
+	// Client addresses are hashed with SIGNATURE_KEY, else with a key every
+	// instance shares, so they group alike on all of them.
+	signatureKey, err := signatureKeyOf(cfg, db, logger)
+	if err != nil {
+		return fail(err)
+	}
+	trustStore := stores.Trust(db.Trust())
 	campaigns := stores.Campaigns()
 	petitions := stores.Petitions()
 	srv, err := httpserver.New(httpserver.Deps{
 		Config: cfg, Logger: logger, DB: db, ObserveRequest: observeRequest,
 		Campaigns: campaigns, Petitions: petitions, Version: stores.Version,
 		Newsroom: newsroom.New(campaigns, petitions, stores.Version, md.Render),
-		Signing:  petition.NewService(petitions, stores.Signer(), campaigns),
+		Signing: petition.NewService(petitions, stores.Signer(), campaigns,
+			trust.NewMarker(signatureKey, cfg.TrustedSigners, trustStore)),
+		Trust: trust.NewService(trustStore, signatureKey),
 		// Links already sent stay good while email is off.
 		Confirmations: petition.NewConfirmations(tokens, confirmTTL(cfg), petitions, db.Confirmations(),
 			stores.Confirmer(a.confirmer)),
@@ -185,6 +195,23 @@ func New(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Options) 
 	}
 	a.Handler = srv.Handler()
 	return a, nil
+}
+
+// SignatureKey names the server key client addresses are hashed with when
+// SIGNATURE_KEY is not set.
+const SignatureKey = "signature_address"
+
+// signatureKeyOf is SIGNATURE_KEY, else the server key SignatureKey.
+func signatureKeyOf(cfg config.Config, db *postgres.DB, logger *slog.Logger) (trust.Key, error) {
+	if cfg.SignatureKey != "" {
+		key := []byte(cfg.SignatureKey)
+		return func(context.Context) ([]byte, error) { return key, nil }, nil
+	}
+	k, err := loadServerKey(db, SignatureKey, logger)
+	if err != nil {
+		return nil, err
+	}
+	return k.get, nil
 }
 
 // RenderBody adapts md to the desk's body renderer.
@@ -286,7 +313,7 @@ func startJobs(cfg config.Config, logger *slog.Logger, db *postgres.DB, opts Opt
 		WebhookBackoff: opts.Jobs.WebhookBackoff, WebhookDelivered: webhookDelivered,
 		Retention:         petition.NewRetention(db.Retention(), cfg.Retention()),
 		DonationRetention: donation.NewRetention(db.Retention(), cfg.GiftAidRetention()),
-		RetainOnStart:     opts.Jobs.RetainOnStart})
+		RetainOnStart:     opts.Jobs.RetainOnStart, PruneTrustCounters: db.PruneTrustCounters})
 }
 
 // confirmTTL is how long confirmation links last: CONFIRM_TTL, or the

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -23,7 +24,10 @@ type Config struct {
 	StripeWebhookSecret string
 	StripeAPIBase       string // empty: Stripe's own
 	LogLevel            slog.Level
-	// SignRatePerMinute caps signatures per client address per minute (0: no cap).
+	// SignRatePerMinute caps signatures per client address per minute (0: no
+	// cap): a flood guard for the server itself, far above any honest rate.
+	// Honest and dishonest signers are told apart by the trust rules, which
+	// answer nothing different.
 	SignRatePerMinute int
 	// TrustedProxies are the addresses or CIDR ranges of reverse proxies whose
 	// X-Forwarded-For names the client (for per-address limits). Empty: none;
@@ -65,14 +69,24 @@ type Config struct {
 	// details (and a Gift Aid declaration's) are kept before they are
 	// erased; the amounts stay.
 	GiftAidRetentionYears int
+	// SignatureKey keys the hashes of signers' client addresses (at least
+	// 32 bytes). Empty: a server key every instance shares, generated once
+	// and kept in the database.
+	SignatureKey string
+	// TrustedSigners are addresses and CIDR ranges whose signatures the
+	// trust rules never hold (a load test, an office).
+	TrustedSigners []netip.Prefix
 }
+
+// MinSignatureKeyLen is the shortest SIGNATURE_KEY taken.
+const MinSignatureKeyLen = 32
 
 // Defaults, as documented in the README.
 const (
 	DefaultDatabaseURL       = "postgres://postgres@127.0.0.1:5432/advocacy?sslmode=disable"
 	DefaultHTTPAddr          = "127.0.0.1:8080"
 	DefaultBaseURL           = "http://localhost:8080"
-	DefaultSignRatePerMinute = 60
+	DefaultSignRatePerMinute = 1200
 	DefaultOrgName           = "advocacy"
 	DefaultConfirmTTL        = 7 * 24 * time.Hour
 	DefaultRetentionDays     = 180
@@ -186,7 +200,44 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.GiftAidRetentionYears = n
 	}
+	if c.SignatureKey, err = secret(getenv, "SIGNATURE_KEY"); err != nil {
+		return Config{}, err
+	}
+	if c.SignatureKey != "" && len(c.SignatureKey) < MinSignatureKeyLen {
+		return Config{}, fmt.Errorf("SIGNATURE_KEY: give at least %d random bytes (e.g. openssl rand -hex 32)", MinSignatureKeyLen)
+	}
+	if c.TrustedSigners, err = trustedSigners(getenv("TRUSTED_SIGNERS")); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// trustedSigners reads TRUSTED_SIGNERS: comma-separated addresses and CIDR
+// ranges (an address is a range of one).
+func trustedSigners(raw string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range strings.Split(raw, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		var p netip.Prefix
+		if strings.Contains(v, "/") {
+			pp, err := netip.ParsePrefix(v)
+			if err != nil {
+				return nil, fmt.Errorf("TRUSTED_SIGNERS: %q is not an IP address or CIDR range", v)
+			}
+			p = pp.Masked()
+		} else {
+			a, err := netip.ParseAddr(v)
+			if err != nil {
+				return nil, fmt.Errorf("TRUSTED_SIGNERS: %q is not an IP address or CIDR range", v)
+			}
+			a = a.Unmap()
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // privacyContact reads PRIVACY_CONTACT: a bare email address, shown on the

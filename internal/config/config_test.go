@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -26,7 +27,7 @@ func TestDefaults(t *testing.T) {
 		HTTPAddr:              "127.0.0.1:8080",
 		BaseURL:               "http://localhost:8080",
 		LogLevel:              slog.LevelInfo,
-		SignRatePerMinute:     60,
+		SignRatePerMinute:     1200,
 		OrgName:               "advocacy",
 		ConfirmTTL:            7 * 24 * time.Hour,
 		RetentionDays:         180,
@@ -148,6 +149,9 @@ func TestErrors(t *testing.T) {
 		{"SIGN_RATE_PER_MINUTE fraction", map[string]string{"SIGN_RATE_PER_MINUTE": "1.5"}, "SIGN_RATE_PER_MINUTE"},
 		{"TRUSTED_PROXIES host name", map[string]string{"TRUSTED_PROXIES": "10.0.0.1, proxy.internal"}, "TRUSTED_PROXIES"},
 		{"TRUSTED_PROXIES bad range", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"},
+		{"TRUSTED_SIGNERS host name", map[string]string{"TRUSTED_SIGNERS": "10.0.0.1, office.example.org"}, "TRUSTED_SIGNERS"},
+		{"TRUSTED_SIGNERS bad range", map[string]string{"TRUSTED_SIGNERS": "2001:db8::/129"}, "TRUSTED_SIGNERS"},
+		{"SIGNATURE_KEY too short", map[string]string{"SIGNATURE_KEY": "short"}, "SIGNATURE_KEY"},
 		{"SMTP_URL twice", map[string]string{"SMTP_URL": "smtp://localhost", "SMTP_URL_FILE": secretFile, "MAIL_FROM": "a@example.org"}, "SMTP_URL"},
 		{"SMTP_URL without MAIL_FROM", map[string]string{"SMTP_URL": "smtp://127.0.0.1:1025"}, "MAIL_FROM"},
 		{"MAIL_FROM not an address", map[string]string{"MAIL_FROM": "campaigns at example.org"}, "MAIL_FROM"},
@@ -223,6 +227,15 @@ func TestSettings(t *testing.T) {
 			return reflect.DeepEqual(c.TrustedProxies, []string{"10.0.0.0/8", "::1"})
 		}},
 		{map[string]string{}, func(c config.Config) bool { return c.TrustedProxies == nil }},
+		{map[string]string{"TRUSTED_SIGNERS": " 192.0.2.7/24, ::ffff:198.51.100.1 ,2001:db8::/32,"}, func(c config.Config) bool {
+			return reflect.DeepEqual(c.TrustedSigners, []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"),
+				netip.MustParsePrefix("198.51.100.1/32"), netip.MustParsePrefix("2001:db8::/32")})
+		}},
+		{map[string]string{}, func(c config.Config) bool { return c.TrustedSigners == nil && c.SignatureKey == "" }},
+		{map[string]string{"SIGNATURE_KEY": strings.Repeat("k", 32)}, func(c config.Config) bool {
+			return c.SignatureKey == strings.Repeat("k", 32)
+		}},
+		{map[string]string{}, func(c config.Config) bool { return c.SignRatePerMinute == config.DefaultSignRatePerMinute }},
 		{map[string]string{"BASE_URL": "http://127.0.0.1:8080///"}, func(c config.Config) bool { return c.BaseURL == "http://127.0.0.1:8080" }},
 		{map[string]string{"BASE_URL": "https://example.org/act"}, func(c config.Config) bool {
 			return c.BaseURL == "https://example.org/act" && c.SecureCookies()

@@ -36,6 +36,7 @@ import (
 	"github.com/advocacy/advocacy/internal/privacy"
 	"github.com/advocacy/advocacy/internal/staff"
 	"github.com/advocacy/advocacy/internal/storage"
+	"github.com/advocacy/advocacy/internal/trust"
 )
 
 // Pinger reports whether the database answers and whether its schema is
@@ -86,6 +87,9 @@ type Deps struct {
 	Webhooks outbound.Store
 	// Privacy answers subject access and erasure requests (admins).
 	Privacy *privacy.Service
+	// Trust is the trust rules, the review of petitions and the actions
+	// on their clusters.
+	Trust *trust.Service
 }
 
 // Server is the router with every route.
@@ -157,7 +161,7 @@ func New(deps Deps) (*Server, error) {
 		desk.New(k, guard, desk.Deps{Staff: deps.Staff, Desk: deps.Desk, Campaigns: deps.Campaigns,
 			Petitions: deps.Petitions, Donations: deps.Donations.Store(), Preview: public,
 			Webhooks: deps.Webhooks, WebhookAllowPrivate: deps.Config.WebhookAllowPrivate,
-			Privacy: deps.Privacy}).Routes(pages, staffAPI)
+			Privacy: deps.Privacy, Trust: deps.Trust}).Routes(pages, staffAPI)
 		finance.New(k, guard, finance.Deps{Donations: deps.Donations, Desk: deps.Desk,
 			Campaigns: deps.Campaigns}).Routes(pages, staffAPI)
 	}

@@ -147,6 +147,33 @@ func (w *retain) Work(ctx context.Context, _ *river.Job[RetainArgs]) error {
 // so a run cut short keeps what it did and the next carries on.
 func (w *retain) Timeout(*river.Job[RetainArgs]) time.Duration { return time.Hour }
 
+// PruneTrustArgs is the job that deletes the trust rules' idle counters,
+// every PruneTrustEvery, inserted by River's periodic scheduler.
+type PruneTrustArgs struct{}
+
+// Kind names the job in the queue.
+func (PruneTrustArgs) Kind() string { return "trust_prune" }
+
+// PruneTrustEvery is how often the trust rules' idle counters are pruned:
+// a flood from many addresses leaves a row per address for two hours.
+const PruneTrustEvery = 10 * time.Minute
+
+// pruneTrust deletes idle counters.
+type pruneTrust struct {
+	river.WorkerDefaults[PruneTrustArgs]
+	prune  func(ctx context.Context) (int64, error)
+	logger *slog.Logger
+}
+
+func (w *pruneTrust) Work(ctx context.Context, _ *river.Job[PruneTrustArgs]) error {
+	n, err := w.prune(ctx)
+	if err != nil {
+		return err
+	}
+	w.logger.DebugContext(ctx, "trust counters pruned", "rows", n)
+	return nil
+}
+
 // Config is what the workers need.
 type Config struct {
 	// DatabaseURL is the database the queue lives in.
@@ -160,7 +187,10 @@ type Config struct {
 	DonationRetention *donation.Retention
 	// RetainOnStart runs retention as the workers start, too (tests).
 	RetainOnStart bool
-	Logger        *slog.Logger
+	// PruneTrustCounters, when set, is run every PruneTrustEvery: it
+	// deletes the trust rules' idle counters.
+	PruneTrustCounters func(ctx context.Context) (int64, error)
+	Logger             *slog.Logger
 	// PollInterval is how often idle workers look for new jobs (default 1 s:
 	// an email leaves within about a second of its signature).
 	PollInterval time.Duration
@@ -233,6 +263,15 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 				return RetainArgs{}, &river.InsertOpts{Queue: MaintenanceQueue, MaxAttempts: 5,
 					UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
 			}, &river.PeriodicJobOpts{ID: RetainArgs{}.Kind(), RunOnStart: cfg.RetainOnStart}))
+	}
+	if err == nil && cfg.PruneTrustCounters != nil {
+		err = river.AddWorkerSafely(workers, &pruneTrust{prune: cfg.PruneTrustCounters, logger: cfg.Logger})
+		queues[MaintenanceQueue] = river.QueueConfig{MaxWorkers: 1}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(PruneTrustEvery),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return PruneTrustArgs{}, &river.InsertOpts{Queue: MaintenanceQueue, MaxAttempts: 3,
+					UniqueOpts: river.UniqueOpts{ByPeriod: PruneTrustEvery}}
+			}, &river.PeriodicJobOpts{ID: PruneTrustArgs{}.Kind()}))
 	}
 	if err != nil {
 		pool.Close()

@@ -38,6 +38,13 @@ const (
 	// StatePending: stored, awaiting its owner's confirmation; in neither
 	// the count nor the tallies.
 	StatePending = "pending"
+	// StateSuspect: stored, answered as a counted one would be, but held
+	// back by the trust rules: in neither the count nor the tallies until
+	// staff count it.
+	StateSuspect = "suspect"
+	// StateInvalidated: taken out by staff; in neither the count nor the
+	// tallies until staff count it again.
+	StateInvalidated = "invalidated"
 )
 
 // Petition belongs to a campaign and gathers signatures towards a goal.
@@ -116,8 +123,11 @@ type Signature struct {
 	ConsentVersion  string
 	SourceReleaseID *int64
 	SourceCode      string
-	// State is StateCounted or StatePending.
+	// State is one of the State… values.
 	State string
+	// Marking is what the trust rules need of the signer's client address
+	// and email: keyed hashes, never the address itself.
+	Marking Marking
 	// ConfirmedAt is when its owner confirmed it; nil unless it was counted
 	// by confirmation.
 	ConfirmedAt *time.Time
@@ -144,6 +154,10 @@ type SignResult struct {
 	// (new or repeat alike) counts only once confirmed. It depends on the
 	// petition alone, so a repeat gets the same answer as a new signature.
 	Pending bool
+	// Held is true when a new signature was stored as suspect by the trust
+	// rules. For the server's own use only: the signer is answered exactly
+	// as if it had been counted.
+	Held bool
 }
 
 // Store reads petitions and their counts.

@@ -23,12 +23,15 @@ type Service struct {
 	store   Store
 	signer  Signer
 	sources Sources
+	marker  Marker
 	now     func() time.Time
 }
 
-// NewService returns a Service over its stores.
-func NewService(store Store, signer Signer, sources Sources) *Service {
-	return &Service{store: store, signer: signer, sources: sources, now: time.Now}
+// NewService returns a Service over its stores. marker marks each signature
+// for the trust rules; nil marks none (every signature is then rated on
+// its email's domain alone, with no address).
+func NewService(store Store, signer Signer, sources Sources, marker Marker) *Service {
+	return &Service{store: store, signer: signer, sources: sources, marker: marker, now: time.Now}
 }
 
 // SignRequest is one supporter's signature on one petition.
@@ -38,12 +41,17 @@ type SignRequest struct {
 	// SourceReleaseID, when set, is the release the form was on; it wins
 	// over Input.Source.
 	SourceReleaseID *int64
+	// ClientAddr is the signer's client address as the web layer saw it;
+	// it is hashed for the trust rules and never stored.
+	ClientAddr string
 }
 
 // Sign validates a supporter's input and stores it: it checks the petition
 // is open, validates every field, resolves the source to a published release
-// or keeps it as a source code, stamps the current consent wording, and
-// commits the signature. The result's count already includes it.
+// or keeps it as a source code, stamps the current consent wording,
+// marks it for the trust rules (see Marker), and commits the signature.
+// The result's count already includes it; a signature the rules hold
+// back is answered as if it had been counted.
 //
 // Returns ErrNotFound for an unknown petition, ErrClosed for a closed one
 // (before asking the supporter to correct fields they cannot use; the signer
@@ -91,5 +99,19 @@ func (s *Service) Sign(ctx context.Context, req SignRequest) (SignResult, error)
 	}
 	sig.PetitionID = p.ID
 	sig.ConsentVersion = consent.Version
-	return s.signer.Sign(ctx, sig)
+	if s.marker != nil {
+		if sig.Marking, err = s.marker.Mark(ctx, req.ClientAddr, sig.Email); err != nil {
+			return SignResult{}, fmt.Errorf("sign petition %d: trust marking: %w", p.ID, err)
+		}
+	}
+	res, err := s.signer.Sign(ctx, sig)
+	if err != nil {
+		return SignResult{}, err
+	}
+	// A held signature is answered exactly as a counted one would be: the
+	// count as if it had joined it. Its signer cannot tell it was held.
+	if res.Held && res.New && !res.Pending {
+		res.SignatureCount++
+	}
+	return res, nil
 }

@@ -76,14 +76,20 @@ var confirmSQL = `
 WITH input AS (
     SELECT DISTINCT unnest($1::bigint[]) AS id
 ), locked AS (
-    SELECT id FROM signatures
-    WHERE id IN (SELECT id FROM input) AND petition_id = $2 AND state = 'pending'
+    -- A suspect (or invalidated) signature its owner confirms stays as it
+    -- is, with its confirmation recorded: an inbox is proved, not an
+    -- honest rate. Its owner is answered as if it had been counted.
+    SELECT id, state FROM signatures
+    WHERE id IN (SELECT id FROM input) AND petition_id = $2
+      AND (state = 'pending' OR (state IN ('suspect', 'invalidated') AND confirmed_at IS NULL))
     ORDER BY id
     FOR UPDATE
-), upd AS (
-    UPDATE signatures s SET state = 'counted', confirmed_at = now()
+), moved AS (
+    UPDATE signatures s SET state = CASE WHEN s.state = 'pending' THEN 'counted' ELSE s.state END, confirmed_at = now()
     FROM locked WHERE s.id = locked.id
-    RETURNING s.id, s.petition_id, s.created_at, s.country, s.source_release_id, s.source_code
+    RETURNING s.id, s.petition_id, s.created_at, s.country, s.source_release_id, s.source_code, s.state
+), upd AS (
+    SELECT * FROM moved WHERE state = 'counted'
 ), cnt AS (
     UPDATE petition_counts c SET signature_count = c.signature_count + n.n, pending_count = c.pending_count - n.n,
                                  confirmed_count = c.confirmed_count + n.n, updated_at = now()
@@ -92,11 +98,11 @@ WITH input AS (
     RETURNING c.signature_count
 ), ` + SignatureCountedCTEs("hook", "(SELECT id, petition_id, now() AS created_at FROM upd)") + `, tal AS (` + addTalliesSQL("upd") + `
 )
-SELECT i.id, s.id IS NOT NULL AS found, upd.id IS NOT NULL AS counted,
+SELECT i.id, s.id IS NOT NULL AS found, moved.id IS NOT NULL AS counted,
        coalesce((SELECT signature_count FROM cnt), 0) AS signature_count
 FROM input i
 LEFT JOIN signatures s ON s.id = i.id AND s.petition_id = $2
-LEFT JOIN upd ON upd.id = i.id`
+LEFT JOIN moved ON moved.id = i.id`
 
 // commit confirms a batch of one petition and answers every request. A
 // batch lost to a deadlock is tried again; one that fails otherwise is
@@ -187,7 +193,7 @@ var _ petition.ConfirmStore = (*ConfirmStore)(nil)
 func (s *ConfirmStore) Confirmable(ctx context.Context, signatureID int64) (petition.Confirmable, error) {
 	var out petition.Confirmable
 	err := s.db.sql.QueryRowContext(ctx, `
-		SELECT s.id, s.petition_id, s.state, c.slug, coalesce(
+		SELECT s.id, s.petition_id, `+ownerStateSQL+`, c.slug, coalesce(
 		    (SELECT r.slug FROM releases r WHERE r.id = s.source_release_id AND r.status = 'published'),
 		    (SELECT r.slug FROM releases r
 		     WHERE r.status = 'published' AND r.campaign_id = p.campaign_id

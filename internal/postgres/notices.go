@@ -18,13 +18,21 @@ func (db *DB) Notices() *NoticeStore { return &NoticeStore{db: db} }
 
 var _ notify.Store = (*NoticeStore)(nil)
 
+// ownerStateSQL is the state of signature s (of petition p) as its owner
+// is told it: a suspect or invalidated signature is counted, or pending
+// while its petition verifies by email and its owner has not confirmed it.
+// Whoever signed learns nothing of the trust rules from an email or a page.
+const ownerStateSQL = `CASE WHEN s.state IN ('suspect', 'invalidated')
+		     THEN CASE WHEN p.verification = 'email' AND s.confirmed_at IS NULL THEN 'pending' ELSE 'counted' END
+		     ELSE s.state END`
+
 // Signed returns the signature with that id, its petition and the
 // petition's count. Returns petition.ErrNotFound when there is none, or when
 // it was anonymised (there is no one to write to).
 func (s *NoticeStore) Signed(ctx context.Context, signatureID int64) (notify.Signed, error) {
 	var out notify.Signed
 	err := s.db.sql.QueryRowContext(ctx, `
-		SELECT s.id, s.full_name, s.email, p.title, p.ask, pc.signature_count, c.slug, s.state
+		SELECT s.id, s.full_name, s.email, p.title, p.ask, pc.signature_count, c.slug, `+ownerStateSQL+`
 		FROM signatures s
 		JOIN petitions p ON p.id = s.petition_id
 		JOIN petition_counts pc ON pc.petition_id = p.id

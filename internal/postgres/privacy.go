@@ -158,7 +158,8 @@ func subjectEmails(tx *gorm.DB, email string, sub *privacy.Subject) error {
 }
 
 // eraseSignaturesSQL anonymises the subject's signatures, in id order (as
-// the confirmer and retention lock them), and withdraws the consents to
+// the confirmer and retention lock them), drops the keyed hashes of the
+// address they were signed from, and withdraws the consents to
 // updates still given. Counts and tallies do not move: an erased signature
 // was real. Returns each signature with whether its consent was withdrawn.
 const eraseSignaturesSQL = `
@@ -171,7 +172,7 @@ WITH target AS (
 erased AS (
     UPDATE signatures s
     SET full_name = '', email = 'erased-' || s.id || '@invalid', postcode = '', anonymised_at = now(),
-        consent_updates = false,
+        address_hash = NULL, network_hash = NULL, consent_updates = false,
         consent_withdrawn_at = CASE WHEN t.consenting THEN now() ELSE s.consent_withdrawn_at END
     FROM target t WHERE s.id = t.id
     RETURNING s.id, s.petition_id, t.consenting, s.consent_withdrawn_at)

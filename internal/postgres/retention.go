@@ -73,7 +73,8 @@ WITH batch AS (
     FOR UPDATE),
 done AS (
     UPDATE signatures s
-    SET full_name = '', email = 'erased-' || s.id || '@invalid', postcode = '', anonymised_at = now()
+    SET full_name = '', email = 'erased-' || s.id || '@invalid', postcode = '', anonymised_at = now(),
+        address_hash = NULL, network_hash = NULL
     FROM batch WHERE s.id = batch.id AND s.anonymised_at IS NULL
     RETURNING s.id)
 SELECT count(*), coalesce(max(id), 0) FROM done`

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ type Signer struct {
 
 	// observer, when set, hears of every batch and every outcome.
 	observer SignerObserver
+
+	// seen is the first-sight filter of the trust rules' keys.
+	seen *firstSight
 
 	// beforeCommit, when set (by tests), runs inside each batch transaction
 	// after all its statements and before COMMIT; an error aborts the batch.
@@ -110,7 +114,7 @@ func (db *DB) NewSigner(opts SignerOptions) *Signer {
 	if opts.Workers <= 0 {
 		opts.Workers = 1
 	}
-	s := &Signer{db: db, emails: opts.EnqueueEmails, observer: opts.Observer}
+	s := &Signer{db: db, emails: opts.EnqueueEmails, observer: opts.Observer, seen: newFirstSight()}
 	s.batches = newBatcher(opts.MaxBatch, opts.Workers, func(r *signRequest) int64 { return r.sig.PetitionID }, s.commit)
 	return s
 }
@@ -210,6 +214,16 @@ type batchRow struct {
 	ConsentVersion  string `json:"consent_version"`
 	SourceReleaseID *int64 `json:"source_release_id"`
 	SourceCode      string `json:"source_code"`
+	// The trust marking: keyed hashes in hex (empty: none) and the verdict.
+	Address string `json:"addr,omitempty"`
+	Network string `json:"net,omitempty"`
+	Domain  string `json:"dom,omitempty"`
+	Verdict string `json:"verdict"`
+	// CountAddress, CountNetwork and CountDomain say which of the keys this
+	// row counts against the rules (see firstSight).
+	CountAddress bool `json:"ca,omitempty"`
+	CountNetwork bool `json:"cn,omitempty"`
+	CountDomain  bool `json:"cd,omitempty"`
 }
 
 // batchSQL stores a batch in one statement, so the batch costs one round
@@ -234,20 +248,63 @@ var batchSQL = `
 WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
         n int, petition_id bigint, full_name text, email text, postcode text, country text,
-        consent_updates boolean, consent_version text, source_release_id bigint, source_code text)
+        consent_updates boolean, consent_version text, source_release_id bigint, source_code text,
+        addr text, net text, dom text, verdict text, ca boolean, cn boolean, cd boolean)
 ), open AS (
     SELECT id, verification FROM petitions
     WHERE id IN (SELECT petition_id FROM input)
       AND status = 'open' AND (closes_at IS NULL OR closes_at > now())
+), keys AS (
+    -- The trust rules' keys of each rated row (address, network, email
+    -- domain) that it counts (see firstSight) and whose rule has a limit,
+    -- with the row's place among this batch's rows of the same key.
+    SELECT i.n, k.kind, k.key, k.burst, k.sustained,
+           row_number() OVER (PARTITION BY k.kind, k.key ORDER BY i.n) AS place
+    FROM input i CROSS JOIN trust_settings r
+    CROSS JOIN LATERAL (VALUES
+        (1::smallint, CASE WHEN i.ca THEN decode(i.addr, 'hex') END, r.address_burst, r.address_sustained),
+        (2::smallint, CASE WHEN i.cn THEN decode(i.net, 'hex') END, r.network_burst, r.network_sustained),
+        (3::smallint, CASE WHEN i.cd THEN decode(i.dom, 'hex') END, r.domain_burst, r.domain_sustained)) AS k(kind, key, burst, sustained)
+    WHERE i.verdict = '` + string(petition.VerdictRated) + `' AND k.key IS NOT NULL AND (k.burst > 0 OR k.sustained > 0)
+      AND i.petition_id IN (SELECT id FROM open)
+), agg AS (
+    SELECT kind, key, count(*) AS hits FROM keys GROUP BY kind, key
+), ctr AS (
+    -- The rules' counters move by this batch's rows of each key, locked in
+    -- key order (concurrent batches, on any instance, wait in turn and see
+    -- each other's hits: every instance counts against the same figures).
+    INSERT INTO trust_counters AS c (kind, key, minute_start, minute_hits, hour_start, hour_hits)
+    SELECT kind, key, date_trunc('minute', now()), hits, date_trunc('hour', now()), hits
+    FROM agg ORDER BY kind, key
+    ON CONFLICT (kind, key) DO UPDATE SET
+        minute_hits = CASE WHEN c.minute_start = EXCLUDED.minute_start THEN c.minute_hits + EXCLUDED.minute_hits
+                           ELSE EXCLUDED.minute_hits END,
+        minute_start = EXCLUDED.minute_start,
+        hour_hits = CASE WHEN c.hour_start = EXCLUDED.hour_start THEN c.hour_hits + EXCLUDED.hour_hits
+                         ELSE EXCLUDED.hour_hits END,
+        hour_start = EXCLUDED.hour_start
+    RETURNING c.kind, c.key, c.minute_hits, c.hour_hits
+), over AS (
+    -- The rows over a rule: the key's hits before this batch plus the
+    -- row's place among the batch's rows of that key pass the limit of
+    -- this minute or this hour.
+    SELECT DISTINCT k.n FROM keys k JOIN agg a USING (kind, key) JOIN ctr c USING (kind, key)
+    WHERE (k.burst > 0 AND c.minute_hits - a.hits + k.place > k.burst)
+       OR (k.sustained > 0 AND c.hour_hits - a.hits + k.place > k.sustained)
 ), ins AS (
-    -- On a petition that verifies by email a signature starts pending: it
-    -- joins the count and the tallies only when its owner confirms it.
+    -- A signature held by the trust rules (a held list, or over a rate) is
+    -- suspect. Otherwise, on a petition that verifies by email a signature
+    -- starts pending: it joins the count and the tallies only when its
+    -- owner confirms it.
     INSERT INTO signatures (petition_id, full_name, email, postcode, country,
-                            consent_updates, consent_version, source_release_id, source_code, notice_sent_at, state)
+                            consent_updates, consent_version, source_release_id, source_code, notice_sent_at, state,
+                            address_hash, network_hash)
     SELECT i.petition_id, i.full_name, i.email, i.postcode, i.country,
            i.consent_updates, i.consent_version, i.source_release_id, i.source_code,
            CASE WHEN $2::boolean THEN now() END,
-           CASE WHEN o.verification = 'email' THEN 'pending' ELSE 'counted' END
+           CASE WHEN i.verdict = '` + string(petition.VerdictHeld) + `' OR i.n IN (SELECT n FROM over) THEN 'suspect'
+                WHEN o.verification = 'email' THEN 'pending' ELSE 'counted' END,
+           decode(i.addr, 'hex'), decode(i.net, 'hex')
     FROM input i JOIN open o ON o.id = i.petition_id
     -- One order for every batch: two batches inserting the same addresses
     -- wait for each other in turn instead of deadlocking.
@@ -287,9 +344,11 @@ WITH input AS (
     FROM per WHERE c.petition_id = per.petition_id
     RETURNING c.petition_id, c.signature_count
 ), tal AS (` + addTalliesSQL("(SELECT * FROM ins WHERE state = 'counted')") + `
+
 )
 SELECT i.n, p.id IS NOT NULL AS found, o.id IS NOT NULL AS open, ins.email IS NOT NULL AS inserted,
-       coalesce(cnt.signature_count, 0) AS signature_count, coalesce(o.verification = 'email', false) AS pending
+       coalesce(cnt.signature_count, 0) AS signature_count, coalesce(o.verification = 'email', false) AS pending,
+       coalesce(ins.state = 'suspect', false) AS held
 FROM input i
 LEFT JOIN petitions p ON p.id = i.petition_id
 LEFT JOIN open o ON o.id = i.petition_id
@@ -335,6 +394,7 @@ type batchStatus struct {
 	Inserted       bool
 	SignatureCount int64
 	Pending        bool
+	Held           bool
 }
 
 // runBatch runs batchSQL over database/sql rather than gorm: this is the
@@ -364,7 +424,7 @@ func (s *Signer) runBatch(ctx context.Context, input []byte, size int) ([]batchS
 	statuses := make([]batchStatus, 0, size)
 	for rows.Next() {
 		var st batchStatus
-		if err := rows.Scan(&st.N, &st.Found, &st.Open, &st.Inserted, &st.SignatureCount, &st.Pending); err != nil {
+		if err := rows.Scan(&st.N, &st.Found, &st.Open, &st.Inserted, &st.SignatureCount, &st.Pending, &st.Held); err != nil {
 			return nil, err
 		}
 		statuses = append(statuses, st)
@@ -381,6 +441,41 @@ func (s *Signer) runBatch(ctx context.Context, input []byte, size int) ([]batchS
 		}
 	}
 	return statuses, nil
+}
+
+// markCounted says which keys of each rated row count against the rules:
+// those this instance has seen before in this clock minute (firstSight).
+func (s *Signer) markCounted(rows []batchRow, batch []*signRequest) {
+	s.seen.mu.Lock()
+	defer s.seen.mu.Unlock()
+	s.seen.startMinute(time.Now())
+	for i := range rows {
+		m := batch[rows[i].N].sig.Marking
+		if rows[i].Verdict != string(petition.VerdictRated) {
+			continue
+		}
+		rows[i].CountAddress = !m.Address.IsZero() && s.seen.seen(1, m.Address)
+		rows[i].CountNetwork = !m.Network.IsZero() && s.seen.seen(2, m.Network)
+		rows[i].CountDomain = !m.Domain.IsZero() && s.seen.seen(3, m.Domain)
+	}
+}
+
+// verdictOf is the marking's verdict; a signature never marked (no
+// marker) is rated.
+func verdictOf(m petition.Marking) string {
+	if m.Verdict == "" {
+		return string(petition.VerdictRated)
+	}
+	return string(m.Verdict)
+}
+
+// hashHex is a marking's hash as the batch's JSON carries it: hex, or empty
+// (NULL) for none.
+func hashHex(h petition.Hash) string {
+	if h.IsZero() {
+		return ""
+	}
+	return hex.EncodeToString(h[:])
 }
 
 // SourceKey is the tally key of a signature's source: "release:<id>",
@@ -416,8 +511,11 @@ func (s *Signer) tryBatch(batch []*signRequest) ([]signOutcome, error) {
 		sig := req.sig
 		rows = append(rows, batchRow{N: i, PetitionID: sig.PetitionID, FullName: sig.FullName, Email: sig.Email,
 			Postcode: sig.Postcode, Country: sig.Country, ConsentUpdates: sig.ConsentUpdates,
-			ConsentVersion: sig.ConsentVersion, SourceReleaseID: sig.SourceReleaseID, SourceCode: sig.SourceCode})
+			ConsentVersion: sig.ConsentVersion, SourceReleaseID: sig.SourceReleaseID, SourceCode: sig.SourceCode,
+			Address: hashHex(sig.Marking.Address), Network: hashHex(sig.Marking.Network),
+			Domain: hashHex(sig.Marking.Domain), Verdict: verdictOf(sig.Marking)})
 	}
+	s.markCounted(rows, batch)
 	input, err := json.Marshal(rows)
 	if err != nil {
 		return nil, err
@@ -455,6 +553,7 @@ func (s *Signer) tryBatch(batch []*signRequest) ([]signOutcome, error) {
 				SignatureCount: counts[req.sig.PetitionID],
 				New:            st.Inserted && owner[i] == i,
 				Pending:        st.Pending,
+				Held:           st.Held && st.Inserted && owner[i] == i,
 			}}
 		}
 	}

@@ -263,7 +263,8 @@ func (p *Petitions) CurrentConsent(ctx context.Context) (petition.Consent, error
 }
 
 // observe records a count read or committed at now. Counts only grow between
-// recounts, so within CountTTL a late, smaller observation never wins.
+// recounts and staff's actions on clusters (which drop the cached count,
+// see Trust), so within CountTTL a late, smaller observation never wins.
 func (s *Stores) observe(petitionID, count int64, now time.Time) {
 	s.countsMu.Lock()
 	defer s.countsMu.Unlock()

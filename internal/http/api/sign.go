@@ -44,7 +44,8 @@ func (a *API) sign(c *gin.Context) {
 		a.APIError(c, err)
 		return
 	}
-	res, err := a.Signing.Sign(c.Request.Context(), petition.SignRequest{PetitionID: id, Input: req.input()})
+	res, err := a.Signing.Sign(c.Request.Context(), petition.SignRequest{PetitionID: id, Input: req.input(),
+		ClientAddr: c.ClientIP()})
 	if err != nil {
 		a.APIError(c, err)
 		return

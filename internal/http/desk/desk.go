@@ -17,6 +17,7 @@ import (
 	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/privacy"
 	"github.com/advocacy/advocacy/internal/staff"
+	"github.com/advocacy/advocacy/internal/trust"
 )
 
 // Previewer renders a release as its public page will look.
@@ -42,6 +43,8 @@ type Deps struct {
 	WebhookAllowPrivate bool
 	// Privacy answers subject access and erasure requests (admins).
 	Privacy *privacy.Service
+	// Trust is the trust rules and the review of petitions' signatures.
+	Trust *trust.Service
 }
 
 // Desk serves the staff desk.

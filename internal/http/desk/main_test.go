@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync/atomic"
 	"testing"
@@ -39,6 +40,9 @@ type env struct {
 type options struct {
 	baseURL  string
 	throttle staff.ThrottlePolicy
+	// trustRules applies the trust rules to the clients, which name their
+	// address in X-Forwarded-For (loopback is a trusted proxy).
+	trustRules bool
 }
 
 // start serves the application as `advocacy serve` does, on 127.0.0.1.
@@ -54,6 +58,10 @@ func start(t *testing.T, opts ...func(*options)) *env {
 		Config: func(cfg *config.Config) {
 			if o.baseURL != "" {
 				cfg.BaseURL = o.baseURL
+			}
+			if o.trustRules {
+				cfg.TrustedSigners = []netip.Prefix{}
+				cfg.TrustedProxies = []string{"127.0.0.1"}
 			}
 		},
 		App:      app.Options{StaffAuth: authOpts},

@@ -48,6 +48,9 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	pages.POST("/petitions/:id/close", editors, form, d.closePetition)
 	pages.POST("/petitions/:id/reopen", editors, form, d.reopenPetition)
 	pages.GET("/petitions/:id/signatures.csv", editors, d.exportSignatures)
+	pages.GET("/petitions/:id/trust", editors, d.trustReviewPage)
+	pages.POST("/petitions/:id/trust/invalidate", editors, form, d.trustInvalidateForm)
+	pages.POST("/petitions/:id/trust/count", editors, form, d.trustCountForm)
 
 	pages.GET("/staff", admins, d.staffPage)
 	pages.POST("/staff", admins, form, d.createMemberForm)
@@ -57,6 +60,8 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	pages.POST("/staff/:id/tokens", admins, form, d.issueTokenForm)
 	pages.POST("/tokens/:id/revoke", admins, form, d.revokeToken)
 	pages.GET("/audit", admins, d.auditPage)
+	pages.GET("/trust", admins, d.trustSettingsPage)
+	pages.POST("/trust", admins, form, d.saveTrustSettingsForm)
 
 	pages.GET("/webhooks", admins, d.webhooksPage)
 	pages.POST("/webhooks", admins, form, d.createWebhookForm)
@@ -92,6 +97,9 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	api.POST("/petitions/:id/reopen", editors, d.reopenPetition)
 	api.GET("/petitions/:id/stats", editors, d.statsAPI)
 	api.GET("/petitions/:id/signatures.csv", editors, d.exportSignatures)
+	api.GET("/petitions/:id/trust", editors, d.trustReviewAPI)
+	api.POST("/petitions/:id/trust/invalidate", editors, d.trustInvalidateAPI)
+	api.POST("/petitions/:id/trust/count", editors, d.trustCountAPI)
 
 	api.GET("/staff", admins, d.staffAPI)
 	api.POST("/staff", admins, d.createMemberAPI)
@@ -100,6 +108,8 @@ func (d *Desk) Routes(pages, api *gin.RouterGroup) {
 	api.POST("/staff/:id/tokens", admins, d.issueTokenAPI)
 	api.POST("/tokens/:id/revoke", admins, d.revokeToken)
 	api.GET("/audit", admins, d.auditAPI)
+	api.GET("/trust/settings", admins, d.trustSettingsAPI)
+	api.PUT("/trust/settings", admins, d.saveTrustSettingsAPI)
 
 	api.GET("/webhooks", admins, d.webhooksAPI)
 	api.POST("/webhooks", admins, d.createWebhookAPI)

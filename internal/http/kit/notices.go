@@ -24,6 +24,8 @@ var noticeTexts = map[string]string{
 	"enabled":     "Enabled: the endpoint gets deliveries again.",
 	"deleted":     "Deleted.",
 	"redelivered": "Queued again: the delivery will be sent with the same webhook-id.",
+	"invalidated": "Invalidated: the signatures are out of the count and the tallies, which moved with them.",
+	"counted":     "Counted: the signatures are in the count and the tallies, which moved with them.",
 }
 
 // Notice is the message to show for the request's "notice" parameter.

@@ -79,7 +79,7 @@ func (s *Site) embedSign(c *gin.Context) {
 		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent}
 	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
 		Country: form.Country, ConsentUpdates: &consent, Source: source}
-	_, err = s.Signing.Sign(ctx, petition.SignRequest{PetitionID: p.ID, Input: in})
+	_, err = s.Signing.Sign(ctx, petition.SignRequest{PetitionID: p.ID, Input: in, ClientAddr: c.ClientIP()})
 	fields, invalid := kit.FieldErrors(err)
 	switch {
 	case err == nil:

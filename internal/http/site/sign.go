@@ -49,7 +49,8 @@ func (s *Site) signForm(c *gin.Context) {
 		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent}
 	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
 		Country: form.Country, ConsentUpdates: &consent}
-	res, err := s.Signing.Sign(ctx, petition.SignRequest{PetitionID: v.Petition.ID, Input: in, SourceReleaseID: &v.Release.ID})
+	res, err := s.Signing.Sign(ctx, petition.SignRequest{PetitionID: v.Petition.ID, Input: in,
+		SourceReleaseID: &v.Release.ID, ClientAddr: c.ClientIP()})
 	fields, invalid := kit.FieldErrors(err)
 	switch {
 	case err == nil:

@@ -58,11 +58,17 @@ type Site struct {
 	// signature; nil without a Stripe key.
 	supporters *supporterCookies
 	// donateLimit caps donation attempts per address: each costs a Stripe
-	// API call and a row, so it runs at the signing rate, on its own.
+	// API call and a row, so it runs at the signing rate, on its own, but
+	// never above DonateRatePerMinute.
 	donateLimit *kit.RateLimiter
 	// embed serves the embeddable sign form (embed.go).
 	embed *embed
 }
+
+// DonateRatePerMinute is the most donation attempts a client address may
+// make a minute: the signing rate's flood guard is far above what a donor
+// needs, and each attempt costs a call to Stripe.
+const DonateRatePerMinute = 60
 
 // New returns the public site.
 func New(k *kit.Kit, d Deps) (*Site, error) {
@@ -87,7 +93,7 @@ func New(k *kit.Kit, d Deps) (*Site, error) {
 		countries:   petition.Countries(),
 		pages:       newPageCache(d.Version),
 		supporters:  supporters,
-		donateLimit: kit.NewRateLimiter(k.Config.SignRatePerMinute),
+		donateLimit: kit.NewRateLimiter(min(k.Config.SignRatePerMinute, DonateRatePerMinute)),
 	}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"testing"
 
@@ -44,7 +45,7 @@ type Options struct {
 }
 
 // Start serves db on 127.0.0.1 until the test ends. By default: no signing
-// rate limit, no Stripe key, cheap staff passwords and a generous login
+// rate limit, loopback trusted by the trust rules (TRUSTED_SIGNERS), no Stripe key, cheap staff passwords and a generous login
 // throttle. A Stripe key without STRIPE_API_BASE points at a port where
 // nothing listens, so no test reaches Stripe by accident.
 func Start(t testing.TB, db *postgres.DB, opts Options) *Server {
@@ -54,6 +55,12 @@ func Start(t testing.TB, db *postgres.DB, opts Options) *Server {
 	cfg := config.Config{HTTPAddr: addr, BaseURL: "http://" + addr, LogLevel: slog.LevelInfo}
 	if opts.Config != nil {
 		opts.Config(&cfg)
+	}
+	if cfg.TrustedSigners == nil {
+		// Every test client signs from loopback: the trust rules would hold
+		// a test's signatures as one address's flood. A test of the rules
+		// sets its own (an empty list trusts none).
+		cfg.TrustedSigners = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
 	if cfg.StripeSecretKey != "" && cfg.StripeAPIBase == "" {
 		cfg.StripeAPIBase = "http://127.0.0.1:9"

@@ -36,10 +36,12 @@ const (
 	StepEmail   = "email"    // 7: signing with email on, and the email backlog draining
 	StepVerify  = "verify"   // 8: signing a petition that verifies by email; 9: confirming
 	StepHooks   = "webhooks" // 10: signing with a webhook endpoint, and the deliveries
+	StepTrust   = "trust"    // 11: the trust rules' cost, a flood, invalidating a cluster while signing
 )
 
 // AllSteps lists every step in running order.
-var AllSteps = []string{StepPgbench, StepSign, StepTwo, StepPage, StepScale, StepExport, StepEmail, StepVerify, StepHooks}
+var AllSteps = []string{StepPgbench, StepSign, StepTwo, StepPage, StepScale, StepExport, StepEmail, StepVerify, StepHooks,
+	StepTrust}
 
 // DefaultServerURL is the PostgreSQL server used when neither
 // BENCH_DATABASE_URL nor DATABASE_URL is set.
@@ -196,6 +198,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		{StepEmail, r.stepEmail},
 		{StepVerify, r.stepVerify},
 		{StepHooks, r.stepWebhooks},
+		{StepTrust, r.stepTrust},
 	}
 	for _, s := range steps {
 		if !slices.Contains(r.opts.Steps, s.name) {

@@ -72,7 +72,21 @@ type Config struct {
 	RunID string
 	// Timeout bounds each request (default 10 s).
 	Timeout time.Duration
+	// ClientAddrs sends each signature with an X-Forwarded-For naming its
+	// signer's client address (the server must trust loopback as a proxy,
+	// TRUSTED_PROXIES): each person has an address of their own, spread
+	// over the whole IPv4 space, as many honest supporters are.
+	ClientAddrs bool
+	// FloodShare is the share of people (0–1) who sign from one of
+	// FloodAddrs instead, with an email at FloodDomain: a flood from a
+	// handful of addresses. It needs ClientAddrs.
+	FloodShare float64
+	FloodAddrs []string
 }
+
+// FloodDomain is the email domain of the flood's signatures (FloodShare),
+// so they can be told from the honest ones afterwards.
+const FloodDomain = "flood.example"
 
 // Result is what a run measured.
 type Result struct {
@@ -99,6 +113,9 @@ type Result struct {
 	VariantsSent    int64 `json:"variants_sent,omitempty"`
 	// MaxCountSeen is the largest signature_count an answer reported.
 	MaxCountSeen int64 `json:"max_count_seen,omitempty"`
+	// FloodAcknowledged is how many of NewAcknowledged came from the flood
+	// (Config.FloodShare).
+	FloodAcknowledged int64 `json:"flood_acknowledged,omitempty"`
 }
 
 // ErrNotLoopback is returned for a target that is not on this machine.
@@ -187,6 +204,9 @@ func (c *Config) validate() error {
 	if c.RepeatShare < 0 || c.RepeatShare > 1 || c.VariantShare < 0 || c.VariantShare > 1 {
 		return errors.New("repeat and variant shares lie between 0 and 1")
 	}
+	if c.FloodShare < 0 || c.FloodShare > 1 || (c.FloodShare > 0 && (!c.ClientAddrs || len(c.FloodAddrs) == 0)) {
+		return errors.New("a flood share lies between 0 and 1 and needs ClientAddrs and FloodAddrs")
+	}
 	if c.Workers <= 0 {
 		c.Workers = 1
 	}
@@ -259,6 +279,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		res.RepeatsSent += w.repeats
 		res.VariantsSent += w.variants
 		res.MaxCountSeen = max(res.MaxCountSeen, w.maxCount)
+		res.FloodAcknowledged += w.floodAcked
 		for k, n := range w.errors {
 			res.Errors[k] += n
 		}
@@ -298,6 +319,10 @@ type worker struct {
 	repeats      int64
 	variants     int64
 	maxCount     int64
+	floodAcked   int64
+	runHash      uint64
+	// forwardedFor is the client address the next request names.
+	forwardedFor string
 
 	seq   int64
 	acked []int64 // recent acknowledged email numbers, to repeat
@@ -330,7 +355,47 @@ func (w *worker) run(ctx context.Context) {
 
 // email is the address of this worker's n-th person.
 func (w *worker) email(n int64) string {
-	return "bench-" + w.cfg.RunID + "-w" + strconv.Itoa(w.id) + "-" + strconv.FormatInt(n, 10) + "@example.org"
+	domain := "@example.org"
+	if w.flood(n) {
+		domain = "@" + FloodDomain
+	}
+	return "bench-" + w.cfg.RunID + "-w" + strconv.Itoa(w.id) + "-" + strconv.FormatInt(n, 10) + domain
+}
+
+// mix is SplitMix64's finaliser: n's bits spread over all 64.
+func mix(n uint64) uint64 {
+	n ^= n >> 30
+	n *= 0xbf58476d1ce4e5b9
+	n ^= n >> 27
+	n *= 0x94d049bb133111eb
+	return n ^ n>>31
+}
+
+// person is a number unique to this run's worker's n-th person.
+func (w *worker) person(n int64) uint64 {
+	if w.runHash == 0 {
+		for _, c := range w.cfg.RunID {
+			w.runHash = mix(w.runHash + uint64(c))
+		}
+		w.runHash |= 1
+	}
+	return mix(w.runHash ^ uint64(w.id)<<40 ^ uint64(n))
+}
+
+// flood reports whether this worker's n-th person is one of the flood's.
+func (w *worker) flood(n int64) bool {
+	return w.cfg.FloodShare > 0 && float64(w.person(n)%10000) < w.cfg.FloodShare*10000
+}
+
+// clientAddr is the address this worker's n-th person signs from.
+func (w *worker) clientAddr(n int64) string {
+	p := w.person(n)
+	if w.flood(n) {
+		return w.cfg.FloodAddrs[(p>>20)%uint64(len(w.cfg.FloodAddrs))]
+	}
+	a := uint32(p >> 32)
+	return strconv.Itoa(int(a>>24)) + "." + strconv.Itoa(int(a>>16&0xff)) + "." +
+		strconv.Itoa(int(a>>8&0xff)) + "." + strconv.Itoa(int(a&0xff))
 }
 
 var countries = []string{"GB", "GB", "GB", "IE", "FR", "DE", "US", "NL"}
@@ -374,11 +439,18 @@ func (w *worker) sign(ctx context.Context) {
 	w.body = b
 
 	path := "/api/v1/petitions/" + strconv.FormatInt(w.cfg.PetitionID, 10) + "/signatures"
+	w.forwardedFor = ""
+	if w.cfg.ClientAddrs {
+		w.forwardedFor = w.clientAddr(n)
+	}
 	status, body, err := w.do(ctx, http.MethodPost, path, b)
 	switch {
 	case err == nil && status == w.cfg.WantStatus:
 		if !repeat {
 			w.newAcked++
+			if w.flood(n) {
+				w.floodAcked++
+			}
 			if len(w.acked) < ackedKept {
 				w.acked = append(w.acked, n)
 			} else {
@@ -433,6 +505,9 @@ func (w *worker) do(ctx context.Context, method, path string, body []byte) (int,
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	case body != nil:
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if w.forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", w.forwardedFor)
 	}
 	start := time.Now()
 	resp, err := w.client.Do(req)

@@ -285,3 +285,66 @@ func TestSignatureCount(t *testing.T) {
 		}
 	}
 }
+
+// A flood run sends the flood's share of people from its few addresses with
+// the flood's domain, every other person from an address of their own, and
+// a person's repeats from the address they first signed from.
+func TestRunSignSendsClientAddressesAndAFlood(t *testing.T) {
+	var mu sync.Mutex
+	addrOf := map[string]string{}
+	var mismatched int
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Email string `json:"email"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		email := strings.ToLower(strings.TrimSpace(body.Email))
+		addr := r.Header.Get("X-Forwarded-For")
+		mu.Lock()
+		if prev, ok := addrOf[email]; ok && prev != addr {
+			mismatched++
+		}
+		addrOf[email] = addr
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, `{"status":"recorded","signature_count":1}`)
+	}))
+	defer ts.Close()
+	flood := []string{"198.51.100.1", "198.51.101.1", "198.51.102.1"}
+	res, err := Run(context.Background(), Config{Targets: []string{ts.URL}, Mode: ModeSign, PetitionID: 7, Workers: 4,
+		Duration: time.Hour, MaxRequests: 4000, RepeatShare: 0.1, RunID: "f1", ClientAddrs: true, FloodShare: 0.6,
+		FloodAddrs: flood})
+	if err != nil || res.ErrorCount() != 0 {
+		t.Fatalf("run: %+v %v", res, err)
+	}
+	honestAddrs := map[string]bool{}
+	var floods, honest int64
+	for email, addr := range addrOf {
+		switch {
+		case strings.HasSuffix(email, "@"+FloodDomain):
+			floods++
+			if !slices.Contains(flood, addr) {
+				t.Errorf("flood signature %s from %q", email, addr)
+			}
+		default:
+			honest++
+			honestAddrs[addr] = true
+		}
+	}
+	if mismatched != 0 {
+		t.Errorf("%d repeats came from another address than their first signature", mismatched)
+	}
+	if floods != res.FloodAcknowledged || floods+honest != res.NewAcknowledged {
+		t.Errorf("flood %d, honest %d; acknowledged %d of which flood %d", floods, honest, res.NewAcknowledged, res.FloodAcknowledged)
+	}
+	if share := float64(floods) / float64(floods+honest); share < 0.55 || share > 0.65 {
+		t.Errorf("flood share %.2f, want about 0.6", share)
+	}
+	if len(honestAddrs) < int(honest)*99/100 {
+		t.Errorf("%d honest people shared %d addresses", honest, len(honestAddrs))
+	}
+	if _, err := Run(context.Background(), Config{Targets: []string{ts.URL}, Mode: ModeSign, PetitionID: 7,
+		Duration: time.Second, FloodShare: 0.5}); err == nil {
+		t.Error("a flood without addresses was taken")
+	}
+}
