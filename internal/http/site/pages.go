@@ -53,7 +53,7 @@ func (s *Site) campaignPage(c *gin.Context) {
 		return
 	}
 	d.Card = card{Type: "website", Title: d.Campaign.Title, Description: d.Campaign.Summary,
-		URL: s.Config.BaseURL + "/campaigns/" + url.PathEscape(d.Campaign.Slug)}
+		URL: s.Config.BaseURL + "/campaigns/" + url.PathEscape(d.Campaign.Slug), Image: d.Campaign.ImageURL}
 	s.Render(c, http.StatusOK, "campaign", kit.Page{Title: d.Campaign.Title, Description: d.Campaign.Summary, Data: d})
 }
 

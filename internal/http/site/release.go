@@ -1,6 +1,7 @@
 package site
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -162,7 +163,8 @@ func (s *Site) releaseShare(v newsroom.View) (shareView, card) {
 	if v.Petition != nil && v.Petition.OpenAt(time.Now()) {
 		text = "Sign the petition: " + v.Petition.Title
 	}
-	c := card{Type: "article", Title: v.Release.Title, Description: v.Release.Summary, URL: u}
+	c := card{Type: "article", Title: v.Release.Title, Description: v.Release.Summary, URL: u,
+		Image: cmp.Or(v.Release.ImageURL, v.Campaign.ImageURL)}
 	if c.Description == "" && v.Petition != nil {
 		c.Description = v.Petition.Ask
 	}
