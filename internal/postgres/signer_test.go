@@ -221,7 +221,7 @@ func TestSignRecordsSources(t *testing.T) {
 	for key, want := range map[tallyKey]int64{
 		{"source", releaseKey}: 2, {"source", "code:newsletter-2026"}: 1, {"source", "code:share-email"}: 1,
 		{"source", "direct"}: 1,
-		{"country", "GB"}: 2, {"country", "IE"}: 1, {"country", "FR"}: 2,
+		{"country", "GB"}:    2, {"country", "IE"}: 1, {"country", "FR"}: 2,
 	} {
 		got := queryInt(t, shared, `SELECT coalesce(sum(signature_count), 0) FROM signature_tallies
 			WHERE petition_id = $1 AND dimension = $2 AND key = $3`, p, key.dimension, key.key)
