@@ -100,6 +100,18 @@ const inViewJS = `const within = (sel) => {
 		r.bottom <= window.innerHeight && r.right <= document.documentElement.clientWidth;
 };`
 
+// waitFocus waits until the element with id has the focus. A page moves
+// it there itself (autofocus) as it renders, a moment after it loads.
+func waitFocus(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.activeElement !== null && document.activeElement.id === %q`, id),
+		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(0)))
+	if err != nil {
+		active := run(t, ctx, "read the focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
+		t.Fatalf("#%s never got the focus (it is on %q): %v", id, active, err)
+	}
+}
+
 // screenshot keeps a picture of the page when ADVOCACY_SCREENSHOT_DIR is set.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
@@ -182,6 +194,7 @@ func TestFailedSignLandsOnTheErrors(t *testing.T) {
 				if res.Status != http.StatusUnprocessableEntity {
 					t.Fatalf("the refused form answered %d, want 422", res.Status)
 				}
+				waitFocus(t, ctx, "sign-errors")
 				var page struct {
 					Title, Active                          string
 					SummaryInView                          bool
@@ -405,6 +418,7 @@ func TestGiftAidReveal(t *testing.T) {
 				if res.Status != http.StatusUnprocessableEntity {
 					t.Fatalf("the refused donation answered %d, want 422", res.Status)
 				}
+				waitFocus(t, ctx, "donate-errors")
 				var page struct {
 					Title, Active string
 					InView        bool
@@ -451,5 +465,64 @@ func TestReachedGoalMovesOn(t *testing.T) {
 		chromedp.WithPollingInterval(200*time.Millisecond), chromedp.WithPollingTimeout(0)))
 	if err != nil {
 		t.Fatalf("the page never asked for the next step: %v", err)
+	}
+}
+
+// A petition no release carries is signed on the campaign page, in a form
+// of its own that lands on its errors like the release's.
+func TestCampaignPageOwnSignForm(t *testing.T) {
+	a := startApp(t)
+	var second int64
+	err := a.db.SQL().QueryRowContext(context.Background(), `
+		INSERT INTO petitions (campaign_id, slug, title, ask, goal) VALUES ($1, 'fund-shelters', 'Fund shelters', 'Fund shelters for survivors.', 500)
+		RETURNING id`, a.demo.Campaign.ID).Scan(&second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := fmt.Sprintf("p%d-", second)
+	for _, s := range screens {
+		for _, m := range jsModes {
+			t.Run(s.name+"/"+m.name, func(t *testing.T) {
+				ctx := browser(t)
+				s.open(t, ctx, m.scripts, a.url+"/campaigns/"+demo.Campaign().Slug)
+				submit := chromedp.CSS("#" + prefix + `sign button[type="submit"]`)
+				res, err := chromedp.RunResponse(ctx, chromedp.Click(submit))
+				if err != nil {
+					t.Fatalf("submit the empty form: %v", err)
+				}
+				if res.Status != http.StatusUnprocessableEntity {
+					t.Fatalf("the empty form answered %d, want 422", res.Status)
+				}
+				waitFocus(t, ctx, prefix+"errors")
+				var page struct {
+					Title, Active string
+					InView        bool
+				}
+				evaluate(t, ctx, "read the refused form", `(() => {`+inViewJS+`
+					return { Title: document.title, Active: document.activeElement ? document.activeElement.id : "",
+						InView: within("#`+prefix+`errors h4") };
+				})()`, &page)
+				if !strings.HasPrefix(page.Title, "Error: ") || page.Active != prefix+"errors" || !page.InView {
+					t.Errorf("title %q, focus on %q, summary in view %v", page.Title, page.Active, page.InView)
+				}
+				email := fmt.Sprintf("campaign-%s-%s@example.org", s.name, m.name)
+				do(t, ctx, "fill the form",
+					chromedp.SendKeys(chromedp.ID(prefix+"full_name"), "Mary Seacole"),
+					chromedp.SendKeys(chromedp.ID(prefix+"email"), email))
+				if _, err := chromedp.RunResponse(ctx, chromedp.Click(submit)); err != nil {
+					t.Fatalf("sign: %v", err)
+				}
+				_, err = chromedp.Run(ctx, chromedp.Poll[bool](`(() => {`+inViewJS+` return within("#petition-`+fmt.Sprint(second)+` .notice"); })()`,
+					chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0)))
+				if err != nil {
+					t.Fatalf("the thanks at the petition never came into view: %v", err)
+				}
+				var n int
+				if err := a.db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM signatures WHERE petition_id = $1 AND email = $2`,
+					second, email).Scan(&n); err != nil || n != 1 {
+					t.Errorf("%d signatures stored (%v), want 1", n, err)
+				}
+			})
+		}
 	}
 }

@@ -33,6 +33,25 @@ type signForm struct {
 // signFields are the sign form's fields in the order it shows them.
 var signFields = []string{"full_name", "email", "postcode", "country", "consent_updates"}
 
+// signFieldsView is what partials/signfields.html shows: the form's fields,
+// each id starting with Prefix, so one page can hold several forms.
+type signFieldsView struct {
+	Prefix    string
+	Form      signForm
+	Countries []petition.Country
+	Consent   petition.Consent
+}
+
+// signSummary lists the form's errors for its summary, each linking to its
+// field's id on a form whose ids start with prefix.
+func signSummary(errs valid.Errors, prefix string) []errorLink {
+	anchors := make(map[string]string, len(errs))
+	for f := range errs {
+		anchors[f] = prefix + f
+	}
+	return errorSummary(errs, signFields, anchors)
+}
+
 // card is what a page shows of itself when it is shared: the Open Graph and
 // Twitter card tags.
 type card struct {
@@ -46,7 +65,8 @@ type card struct {
 // releasePageData is what release.html shows.
 type releasePageData struct {
 	newsroom.View
-	Form signForm
+	Form   signForm
+	Fields signFieldsView
 	// ErrorSummary lists the form's errors, each linking to its field.
 	ErrorSummary []errorLink
 	Open         bool
@@ -138,7 +158,8 @@ func (s *Site) releasePageData(ctx context.Context, v newsroom.View, form signFo
 		return kit.Page{}, err
 	}
 	d := releasePageData{View: v, Form: form, Consent: consent, Countries: s.countries, Notice: notice,
-		ErrorSummary: errorSummary(form.Errors, signFields, nil),
+		ErrorSummary: signSummary(form.Errors, ""),
+		Fields:       signFieldsView{Form: form, Countries: s.countries, Consent: consent},
 		Donate:       s.donateForm(csrfToken, v, donateInput{}, nil)}
 	d.Open = v.Petition != nil && v.Petition.OpenAt(time.Now())
 	d.Share, d.Card = s.releaseShare(v)
@@ -189,6 +210,7 @@ func (s *Site) Preview(c *gin.Context, r campaign.Release, editURL string) {
 	}
 	d := releasePageData{View: v, Form: signForm{Country: "GB"}, Consent: consent, Countries: s.countries,
 		Preview: &releasePreview{EditURL: editURL, Published: r.Published()}}
+	d.Fields = signFieldsView{Form: d.Form, Countries: s.countries, Consent: consent}
 	d.Open = v.Petition != nil && v.Petition.OpenAt(time.Now())
 	d.Share, d.Card = s.releaseShare(v)
 	c.Header("X-Robots-Tag", "noindex")

@@ -44,14 +44,7 @@ func (s *Site) signForm(c *gin.Context) {
 		s.Fail(c, petition.ErrNotFound)
 		return
 	}
-	consent := c.PostForm("consent_updates") == "yes"
-	// A source code the form cannot carry is dropped rather than refused:
-	// the supporter cannot correct a hidden field.
-	form := signForm{FullName: c.PostForm("full_name"), Email: c.PostForm("email"),
-		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent,
-		Source: sourceCode(c.PostForm("source"))}
-	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
-		Country: form.Country, ConsentUpdates: &consent, Source: form.Source}
+	form, in := readSignForm(c)
 	res, err := s.Signing.Sign(ctx, petition.SignRequest{PetitionID: v.Petition.ID, Input: in, SourceReleaseID: &v.Release.ID})
 	fields, invalid := kit.FieldErrors(err)
 	switch {
@@ -70,6 +63,20 @@ func (s *Site) signForm(c *gin.Context) {
 	default:
 		s.Fail(c, err)
 	}
+}
+
+// readSignForm reads a posted sign form: what to show again if it is
+// refused, and what to sign.
+func readSignForm(c *gin.Context) (signForm, petition.SignInput) {
+	consent := c.PostForm("consent_updates") == "yes"
+	// A source code the form cannot carry is dropped rather than refused:
+	// the supporter cannot correct a hidden field.
+	form := signForm{FullName: c.PostForm("full_name"), Email: c.PostForm("email"),
+		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent,
+		Source: sourceCode(c.PostForm("source"))}
+	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
+		Country: form.Country, ConsentUpdates: &consent, Source: form.Source}
+	return form, in
 }
 
 // thanksPageData is what thanks.html shows.
