@@ -91,15 +91,27 @@ type releasePreview struct {
 // token, so it is rendered at most every pageTTL and served from memory in
 // between (see page_cache.go).
 //
-// A page reached by a shared link (?source=share-whatsapp) keeps the source
-// code in its form; it is cached apart from the plain page, under its code.
-// A source that no signature may carry is dropped.
+// A page reached with a source code (?source=share-whatsapp) keeps it in
+// its form. Those of the share buttons' codes, a few per release, are cached
+// apart, under their code; any other code is rendered for its request, so
+// made-up codes cannot fill the cache. A source that no signature may carry
+// is dropped.
 func (s *Site) releasePage(c *gin.Context) {
 	slug := c.Param("slug")
 	source := sourceCode(c.Query("source"))
 	key := slug
-	if source != "" {
+	switch {
+	case source == "":
+	case isShareCode(source):
 		key += "?source=" + source
+	default:
+		v, err := s.Newsroom.Release(c.Request.Context(), slug)
+		if err != nil {
+			s.Fail(c, err)
+			return
+		}
+		s.renderRelease(c, http.StatusOK, v, signForm{Country: "GB", Source: source}, "")
+		return
 	}
 	now := time.Now()
 	if p := s.pages.lookup(key, now); p != nil {

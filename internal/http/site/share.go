@@ -76,6 +76,24 @@ func queryEscape(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
+// isShareCode reports whether code is one of the share buttons' codes.
+func isShareCode(code string) bool {
+	channel, ok := strings.CutPrefix(code, shareSourcePrefix)
+	if !ok {
+		return false
+	}
+	switch channel {
+	case "copy", "native":
+		return true
+	}
+	for _, c := range shareChannels {
+		if c.channel == channel {
+			return true
+		}
+	}
+	return false
+}
+
 // sourceCode returns the source code a page was reached with (?source=),
 // or "" when it is missing or not one a signature may carry.
 func sourceCode(raw string) string {

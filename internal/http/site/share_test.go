@@ -97,6 +97,8 @@ func TestSignFormKeepsTheSource(t *testing.T) {
 	}{
 		{name: "whatsapp", query: "share-whatsapp", wantField: "share-whatsapp", wantCode: "share-whatsapp"},
 		{name: "email", query: "share-email", wantField: "share-email", wantCode: "share-email"},
+		// Not a share button's code: rendered for its request, not cached.
+		{name: "campaign code", query: "newsletter-2026", wantField: "newsletter-2026", wantCode: "newsletter-2026"},
 		{name: "no source", query: "", wantField: "", wantCode: ""},
 		{name: "hostile source", query: `"><script>x</script>`, wantField: "", wantCode: ""},
 		{name: "too long", query: strings.Repeat("a", 65), wantField: "", wantCode: ""},
