@@ -26,13 +26,16 @@ const (
 
 // Campaign is a cause with an ask and a target, such as ratifying a convention.
 type Campaign struct {
-	ID        int64
-	Slug      string
-	Title     string
-	Summary   string
-	Target    string
-	Status    string
-	Currency  string // ISO 4217, the currency donations to it are taken in
+	ID       int64
+	Slug     string
+	Title    string
+	Summary  string
+	Target   string
+	Status   string
+	Currency string // ISO 4217, the currency donations to it are taken in
+	// ImageURL is the image its page shows when shared (an absolute
+	// http(s) address), or "".
+	ImageURL  string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -49,7 +52,10 @@ type Release struct {
 	Body       string
 	// BodyHTML is Body rendered to sanitised HTML when the release was
 	// saved, so pages never render it; "" for a release saved before that.
-	BodyHTML    string
+	BodyHTML string
+	// ImageURL is the image its page shows when shared (an absolute
+	// http(s) address), or "" for its campaign's.
+	ImageURL    string
 	Status      string
 	PublishedAt *time.Time
 	CreatedAt   time.Time

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,10 +12,11 @@ import (
 
 // Text limits for what staff write. Titles are capped by the schema too.
 const (
-	MaxTitleLen   = 300
-	MaxSummaryLen = 2000
-	MaxTargetLen  = 300
-	MaxBodyLen    = 200_000
+	MaxTitleLen    = 300
+	MaxSummaryLen  = 2000
+	MaxTargetLen   = 300
+	MaxBodyLen     = 200_000
+	MaxImageURLLen = 2000
 )
 
 var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -27,6 +29,7 @@ func (c Campaign) Normalise() Campaign {
 	c.Target = strings.TrimSpace(c.Target)
 	c.Status = strings.TrimSpace(c.Status)
 	c.Currency = strings.ToUpper(strings.TrimSpace(c.Currency))
+	c.ImageURL = strings.TrimSpace(c.ImageURL)
 	return c
 }
 
@@ -38,6 +41,7 @@ func (c Campaign) Validate() error {
 	checkText(errs, "title", c.Title, 1, MaxTitleLen)
 	checkText(errs, "summary", c.Summary, 0, MaxSummaryLen)
 	checkText(errs, "target", c.Target, 0, MaxTargetLen)
+	checkImageURL(errs, c.ImageURL)
 	switch c.Status {
 	case StatusActive, StatusWon, StatusClosed:
 	default:
@@ -55,6 +59,7 @@ func (r Release) Normalise() Release {
 	r.Slug = strings.TrimSpace(r.Slug)
 	r.Title = strings.TrimSpace(r.Title)
 	r.Summary = strings.TrimSpace(r.Summary)
+	r.ImageURL = strings.TrimSpace(r.ImageURL)
 	return r
 }
 
@@ -72,6 +77,7 @@ func (r Release) Validate() error {
 	checkText(errs, "title", r.Title, 1, MaxTitleLen)
 	checkText(errs, "summary", r.Summary, 0, MaxSummaryLen)
 	checkText(errs, "body", r.Body, 0, MaxBodyLen)
+	checkImageURL(errs, r.ImageURL)
 	return errs.Err()
 }
 
@@ -80,6 +86,22 @@ func checkSlug(errs valid.Errors, slug string) {
 		errs.Add("slug", "Enter a slug: the name of the page in its address.")
 	} else if !valid.Slug(slug) {
 		errs.Add("slug", valid.SlugMessage)
+	}
+}
+
+// checkImageURL checks that s is empty or an absolute http(s) address,
+// which is what link previews fetch.
+func checkImageURL(errs valid.Errors, s string) {
+	if s == "" {
+		return
+	}
+	u, err := url.Parse(s)
+	switch {
+	case len(s) > MaxImageURLLen:
+		errs.Add("image_url", "Shorten this address to "+strconv.Itoa(MaxImageURLLen)+" characters or fewer.")
+	case err != nil || !valid.Readable(s) || strings.ContainsAny(s, " \t\n") ||
+		(u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil:
+		errs.Add("image_url", "Use the full address of an image, like https://example.org/picture.jpg.")
 	}
 }
 

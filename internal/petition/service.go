@@ -39,7 +39,10 @@ type SignRequest struct {
 	PetitionID int64
 	Input      SignInput
 	// SourceReleaseID, when set, is the release the form was on; it wins
-	// over Input.Source.
+	// over Input.Source as the release, and a valid source code in
+	// Input.Source (the channel a shared link came by, e.g.
+	// "share-whatsapp") is kept beside it. Any other Input.Source is
+	// ignored then.
 	SourceReleaseID *int64
 	// ClientAddr is the signer's client address as the web layer saw it;
 	// it is hashed for the trust rules and never stored.
@@ -77,6 +80,9 @@ func (s *Service) Sign(ctx context.Context, req SignRequest) (SignResult, error)
 	switch source := req.Input.Source; {
 	case req.SourceReleaseID != nil:
 		sig.SourceReleaseID = req.SourceReleaseID
+		if ValidSourceCode(source) {
+			sig.SourceCode = source
+		}
 	case source != "":
 		id, found, err := s.sources.PublishedReleaseID(ctx, source)
 		switch {

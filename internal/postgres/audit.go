@@ -63,11 +63,12 @@ type campaignSnapshot struct {
 	Target   string `json:"target"`
 	Status   string `json:"status"`
 	Currency string `json:"currency"`
+	ImageURL string `json:"image_url"`
 }
 
 func snapCampaign(c campaign.Campaign) campaignSnapshot {
 	return campaignSnapshot{ID: c.ID, Slug: c.Slug, Title: c.Title, Summary: c.Summary, Target: c.Target,
-		Status: c.Status, Currency: c.Currency}
+		Status: c.Status, Currency: c.Currency, ImageURL: c.ImageURL}
 }
 
 type releaseSnapshot struct {
@@ -78,13 +79,15 @@ type releaseSnapshot struct {
 	Title       string     `json:"title"`
 	Summary     string     `json:"summary"`
 	Body        string     `json:"body"`
+	ImageURL    string     `json:"image_url"`
 	Status      string     `json:"status"`
 	PublishedAt *time.Time `json:"published_at"`
 }
 
 func snapRelease(r campaign.Release) releaseSnapshot {
 	return releaseSnapshot{ID: r.ID, CampaignID: r.CampaignID, PetitionID: r.PetitionID, Slug: r.Slug,
-		Title: r.Title, Summary: r.Summary, Body: r.Body, Status: r.Status, PublishedAt: r.PublishedAt}
+		Title: r.Title, Summary: r.Summary, Body: r.Body, ImageURL: r.ImageURL, Status: r.Status,
+		PublishedAt: r.PublishedAt}
 }
 
 type petitionSnapshot struct {

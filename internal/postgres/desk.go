@@ -53,7 +53,8 @@ func (s *DeskStore) CreateCampaign(ctx context.Context, actor staff.Actor, c cam
 	if err := c.Validate(); err != nil {
 		return campaign.Campaign{}, err
 	}
-	row := campaignRow{Slug: c.Slug, Title: c.Title, Summary: c.Summary, Target: c.Target, Status: c.Status, Currency: c.Currency}
+	row := campaignRow{Slug: c.Slug, Title: c.Title, Summary: c.Summary, Target: c.Target, Status: c.Status,
+		Currency: c.Currency, ImageURL: c.ImageURL}
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return slugTaken(err, "campaign")
@@ -82,8 +83,8 @@ func (s *DeskStore) UpdateCampaign(ctx context.Context, actor staff.Actor, c cam
 			return campaign.ErrNotFound
 		}
 		err := tx.Raw(`UPDATE campaigns SET slug = ?, title = ?, summary = ?, target = ?, status = ?, currency = ?,
-				updated_at = now() WHERE id = ? RETURNING *`,
-			c.Slug, c.Title, c.Summary, c.Target, c.Status, c.Currency, c.ID).Scan(&after).Error
+				image_url = ?, updated_at = now() WHERE id = ? RETURNING *`,
+			c.Slug, c.Title, c.Summary, c.Target, c.Status, c.Currency, c.ImageURL, c.ID).Scan(&after).Error
 		if err != nil {
 			return slugTaken(err, "campaign")
 		}
@@ -144,7 +145,7 @@ func (s *DeskStore) CreateRelease(ctx context.Context, actor staff.Actor, r camp
 		return campaign.Release{}, err
 	}
 	row := releaseRow{CampaignID: r.CampaignID, PetitionID: r.PetitionID, Slug: r.Slug, Title: r.Title,
-		Summary: r.Summary, Body: r.Body, BodyHTML: bodyHTML(r), Status: campaign.ReleaseDraft}
+		Summary: r.Summary, Body: r.Body, BodyHTML: bodyHTML(r), ImageURL: r.ImageURL, Status: campaign.ReleaseDraft}
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := checkReleaseLinks(tx, r); err != nil {
 			return err
@@ -185,8 +186,8 @@ func (s *DeskStore) UpdateRelease(ctx context.Context, actor staff.Actor, r camp
 			return err
 		}
 		err = tx.Raw(`UPDATE releases SET campaign_id = ?, petition_id = ?, slug = ?, title = ?, summary = ?, body = ?,
-				body_html = ?, updated_at = now() WHERE id = ? RETURNING *`,
-			r.CampaignID, r.PetitionID, r.Slug, r.Title, r.Summary, r.Body, bodyHTML(r), r.ID).Scan(&after).Error
+				body_html = ?, image_url = ?, updated_at = now() WHERE id = ? RETURNING *`,
+			r.CampaignID, r.PetitionID, r.Slug, r.Title, r.Summary, r.Body, bodyHTML(r), r.ImageURL, r.ID).Scan(&after).Error
 		if err != nil {
 			return slugTaken(err, "release")
 		}

@@ -18,6 +18,7 @@ type campaignRow struct {
 	Target    string
 	Status    string
 	Currency  string
+	ImageURL  string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -26,7 +27,7 @@ func (campaignRow) TableName() string { return "campaigns" }
 
 func (r campaignRow) domain() campaign.Campaign {
 	return campaign.Campaign{ID: r.ID, Slug: r.Slug, Title: r.Title, Summary: r.Summary, Target: r.Target,
-		Status: r.Status, Currency: r.Currency, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Status: r.Status, Currency: r.Currency, ImageURL: r.ImageURL, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 type releaseRow struct {
@@ -38,6 +39,7 @@ type releaseRow struct {
 	Summary     string
 	Body        string
 	BodyHTML    *string // NULL: saved before bodies were rendered on save
+	ImageURL    string
 	Status      string
 	PublishedAt *time.Time
 	CreatedAt   time.Time
@@ -57,7 +59,7 @@ func bodyHTML(r campaign.Release) *string {
 
 func (r releaseRow) domain() campaign.Release {
 	rel := campaign.Release{ID: r.ID, CampaignID: r.CampaignID, PetitionID: r.PetitionID, Slug: r.Slug,
-		Title: r.Title, Summary: r.Summary, Body: r.Body, Status: r.Status,
+		Title: r.Title, Summary: r.Summary, Body: r.Body, ImageURL: r.ImageURL, Status: r.Status,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.BodyHTML != nil {
 		rel.BodyHTML = *r.BodyHTML

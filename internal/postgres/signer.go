@@ -370,8 +370,8 @@ SELECT petition_id, dimension, key, count(*) AS signature_count FROM (
     SELECT petition_id, 'day' AS dimension, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS key` + from + `
     UNION ALL SELECT petition_id, 'hour', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')` + from + `
     UNION ALL SELECT petition_id, 'source',
-                     CASE WHEN source_release_id IS NOT NULL THEN 'release:' || source_release_id
-                          WHEN source_code <> '' THEN 'code:' || source_code ELSE 'direct' END` + from + `
+                     CASE WHEN source_code <> '' THEN 'code:' || source_code
+                          WHEN source_release_id IS NOT NULL THEN 'release:' || source_release_id ELSE 'direct' END` + from + `
     UNION ALL SELECT petition_id, 'country', country` + from + `
 ) x
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
@@ -478,14 +478,16 @@ func hashHex(h petition.Hash) string {
 	return hex.EncodeToString(h[:])
 }
 
-// SourceKey is the tally key of a signature's source: "release:<id>",
-// "code:<code>", or "direct".
+// SourceKey is the tally key of a signature's source: "code:<code>",
+// "release:<id>", or "direct". A code wins over the release: a signature
+// with both came to the release by a shared link, and the code names the
+// channel it was shared on, which is what the dashboard tells apart.
 func SourceKey(releaseID *int64, code string) string {
 	switch {
-	case releaseID != nil:
-		return "release:" + strconv.FormatInt(*releaseID, 10)
 	case code != "":
 		return "code:" + code
+	case releaseID != nil:
+		return "release:" + strconv.FormatInt(*releaseID, 10)
 	default:
 		return "direct"
 	}

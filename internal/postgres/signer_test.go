@@ -205,7 +205,8 @@ func TestSignRecordsSources(t *testing.T) {
 		{"b@example.org", "GB", &rel, ""},
 		{"c@example.org", "IE", nil, "newsletter-2026"},
 		{"d@example.org", "FR", nil, ""},
-		{"e@example.org", "FR", &rel, "ignored-when-release-known"},
+		// A shared link's channel wins over the release it led to.
+		{"e@example.org", "FR", &rel, "share-email"},
 	}
 	for i, in := range inputs {
 		sig := validSignature(t, p, petition.SignInput{FullName: "Supporter", Email: in.email, Country: in.country, ConsentUpdates: ptr(false)})
@@ -218,8 +219,9 @@ func TestSignRecordsSources(t *testing.T) {
 	assertExact(t, shared, p)
 	releaseKey := fmt.Sprintf("release:%d", rel)
 	for key, want := range map[tallyKey]int64{
-		{"source", releaseKey}: 3, {"source", "code:newsletter-2026"}: 1, {"source", "direct"}: 1,
-		{"country", "GB"}: 2, {"country", "IE"}: 1, {"country", "FR"}: 2,
+		{"source", releaseKey}: 2, {"source", "code:newsletter-2026"}: 1, {"source", "code:share-email"}: 1,
+		{"source", "direct"}: 1,
+		{"country", "GB"}:    2, {"country", "IE"}: 1, {"country", "FR"}: 2,
 	} {
 		got := queryInt(t, shared, `SELECT coalesce(sum(signature_count), 0) FROM signature_tallies
 			WHERE petition_id = $1 AND dimension = $2 AND key = $3`, p, key.dimension, key.key)

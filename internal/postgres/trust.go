@@ -147,8 +147,8 @@ func (db *DB) PruneTrustCounters(ctx context.Context) (int64, error) {
 }
 
 // sourceKeySQL is a signature's source as the tallies key it (SourceKey).
-const sourceKeySQL = `CASE WHEN source_release_id IS NOT NULL THEN 'release:' || source_release_id
-     WHEN source_code <> '' THEN 'code:' || source_code ELSE 'direct' END`
+const sourceKeySQL = `CASE WHEN source_code <> '' THEN 'code:' || source_code
+     WHEN source_release_id IS NOT NULL THEN 'release:' || source_release_id ELSE 'direct' END`
 
 // emailDomainSQL is a signature's email domain (trust.EmailDomain).
 const emailDomainSQL = `substring(email from '[^@]*$')`

@@ -21,8 +21,11 @@ type petitionJSON struct {
 	Campaign       *campaignRef `json:"campaign,omitempty"`
 	SignatureCount int64        `json:"signature_count"`
 	Goal           int64        `json:"goal"`
-	Status         string       `json:"status"`
-	ClosesAt       *time.Time   `json:"closes_at"`
+	// CurrentGoal is the goal supporters are asked to reach now: Goal until
+	// the count reaches it, then the next step (petition.Petition.CurrentGoal).
+	CurrentGoal int64      `json:"current_goal"`
+	Status      string     `json:"status"`
+	ClosesAt    *time.Time `json:"closes_at"`
 	// Verification is "none" (a signature counts at once) or "email" (it
 	// counts once its owner confirms it).
 	Verification string `json:"verification"`
@@ -37,7 +40,7 @@ type campaignRef struct {
 // toPetitionJSON shows p, with its campaign when c is given.
 func toPetitionJSON(p petition.Petition, c *campaign.Campaign) petitionJSON {
 	out := petitionJSON{ID: p.ID, Slug: p.Slug, Title: p.Title, Ask: p.Ask, Target: p.Target,
-		SignatureCount: p.SignatureCount, Goal: p.Goal, Status: p.StatusAt(time.Now()), ClosesAt: p.ClosesAt,
+		SignatureCount: p.SignatureCount, Goal: p.Goal, CurrentGoal: p.CurrentGoal(), Status: p.StatusAt(time.Now()), ClosesAt: p.ClosesAt,
 		Verification: p.Verification}
 	if c != nil {
 		out.Campaign = &campaignRef{Slug: c.Slug, Title: c.Title}

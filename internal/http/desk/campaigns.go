@@ -26,7 +26,7 @@ func (f campaignFormData) New() bool { return f.Campaign.ID == 0 }
 func campaignFromForm(c *gin.Context, id int64) campaign.Campaign {
 	return campaign.Campaign{ID: id, Slug: c.PostForm("slug"), Title: c.PostForm("title"),
 		Summary: c.PostForm("summary"), Target: c.PostForm("target"), Status: c.PostForm("status"),
-		Currency: c.PostForm("currency")}
+		Currency: c.PostForm("currency"), ImageURL: c.PostForm("image_url")}
 }
 
 func campaignEditPath(id int64) string {
@@ -121,13 +121,14 @@ type campaignJSON struct {
 	Target    string    `json:"target"`
 	Status    string    `json:"status"`
 	Currency  string    `json:"currency"`
+	ImageURL  string    `json:"image_url"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func toCampaignJSON(c campaign.Campaign) campaignJSON {
 	return campaignJSON{ID: c.ID, Slug: c.Slug, Title: c.Title, Summary: c.Summary, Target: c.Target,
-		Status: c.Status, Currency: c.Currency, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		Status: c.Status, Currency: c.Currency, ImageURL: c.ImageURL, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // campaignPatch is the body of POST and PATCH /api/v1/admin/campaigns:
@@ -139,6 +140,7 @@ type campaignPatch struct {
 	Target   *string `json:"target"`
 	Status   *string `json:"status"`
 	Currency *string `json:"currency"`
+	ImageURL *string `json:"image_url"`
 }
 
 func (p campaignPatch) apply(c *campaign.Campaign) {
@@ -148,6 +150,7 @@ func (p campaignPatch) apply(c *campaign.Campaign) {
 	kit.SetIf(&c.Target, p.Target)
 	kit.SetIf(&c.Status, p.Status)
 	kit.SetIf(&c.Currency, p.Currency)
+	kit.SetIf(&c.ImageURL, p.ImageURL)
 }
 
 // campaignsAPI serves GET /api/v1/admin/campaigns.

@@ -80,7 +80,7 @@ func campaignTitles(list []campaign.Campaign) map[int64]string {
 // validation refuses with a message.
 func releaseFromForm(c *gin.Context, id int64) campaign.Release {
 	r := campaign.Release{ID: id, Slug: c.PostForm("slug"), Title: c.PostForm("title"),
-		Summary: c.PostForm("summary"), Body: c.PostForm("body")}
+		Summary: c.PostForm("summary"), Body: c.PostForm("body"), ImageURL: c.PostForm("image_url")}
 	r.CampaignID, _ = strconv.ParseInt(c.PostForm("campaign_id"), 10, 64)
 	if v := c.PostForm("petition_id"); v != "" {
 		pid, _ := strconv.ParseInt(v, 10, 64)
@@ -245,6 +245,7 @@ type releaseJSON struct {
 	Title       string     `json:"title"`
 	Summary     string     `json:"summary"`
 	Body        string     `json:"body"`
+	ImageURL    string     `json:"image_url"`
 	Status      string     `json:"status"`
 	PublishedAt *time.Time `json:"published_at"`
 	CreatedAt   time.Time  `json:"created_at"`
@@ -253,8 +254,8 @@ type releaseJSON struct {
 
 func toReleaseJSON(r campaign.Release) releaseJSON {
 	return releaseJSON{ID: r.ID, CampaignID: r.CampaignID, PetitionID: r.PetitionID, Slug: r.Slug,
-		Title: r.Title, Summary: r.Summary, Body: r.Body, Status: r.Status, PublishedAt: r.PublishedAt,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Title: r.Title, Summary: r.Summary, Body: r.Body, ImageURL: r.ImageURL, Status: r.Status,
+		PublishedAt: r.PublishedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 // releasePatch is the body of POST and PATCH /api/v1/admin/releases. A
@@ -266,6 +267,7 @@ type releasePatch struct {
 	Title      *string             `json:"title"`
 	Summary    *string             `json:"summary"`
 	Body       *string             `json:"body"`
+	ImageURL   *string             `json:"image_url"`
 }
 
 func (p releasePatch) apply(r *campaign.Release) {
@@ -277,6 +279,7 @@ func (p releasePatch) apply(r *campaign.Release) {
 	kit.SetIf(&r.Title, p.Title)
 	kit.SetIf(&r.Summary, p.Summary)
 	kit.SetIf(&r.Body, p.Body)
+	kit.SetIf(&r.ImageURL, p.ImageURL)
 }
 
 // releasesAPI serves GET /api/v1/admin/releases.

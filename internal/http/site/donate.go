@@ -47,7 +47,12 @@ type donateView struct {
 	GiftAidConfirmed bool
 	GiftAidWording   string
 	Errors           valid.Errors
+	// ErrorSummary lists Errors, each linking to its field.
+	ErrorSummary []errorLink
 }
+
+// donateFields are the donation form's fields in the order it shows them.
+var donateFields = []string{"amount", "gift_aid", "gift_aid_name", "gift_aid_address", "gift_aid_postcode", "gift_aid_confirm"}
 
 // donateInput is what the form posted.
 type donateInput struct {
@@ -107,6 +112,13 @@ func (s *Site) donateForm(csrfToken string, v newsroom.View, in donateInput, err
 			Checked: in.Amount == value && in.Other == ""})
 	}
 	d.OtherChecked = in.Amount == "other" || in.Other != ""
+	// The amount's message links to the first amount; without Gift Aid on
+	// offer, its message links to the form.
+	anchors := map[string]string{"amount": "amount-" + d.Presets[0].Value}
+	if !d.GiftAidOffered {
+		anchors["gift_aid"] = "donate-form"
+	}
+	d.ErrorSummary = errorSummary(errs, donateFields, anchors)
 	return d
 }
 
@@ -149,7 +161,7 @@ func (s *Site) donate(c *gin.Context) {
 			GiftAidAddress: in.GiftAidAddress, GiftAidPostcode: in.GiftAidPostcode, GiftAidConfirmed: in.GiftAidConfirmed}})
 	if fields, ok := kit.FieldErrors(err); ok && !kit.WantsJSON(c) {
 		data := donatePageData{View: v, Donate: s.donateForm(s.CSRFToken(c), v, in, fields)}
-		s.Render(c, http.StatusUnprocessableEntity, "donations/form", kit.Page{Title: "Donate: " + v.Campaign.Title, Data: data})
+		s.Render(c, http.StatusUnprocessableEntity, "donations/form", kit.Page{Title: errorTitlePrefix + "Donate: " + v.Campaign.Title, Data: data})
 		return
 	}
 	if err != nil {

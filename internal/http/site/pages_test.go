@@ -170,7 +170,12 @@ func TestSignForm(t *testing.T) {
 			"email": {`not-an-email"><b>`}, "postcode": {"SW1A 1AA"}, "country": {"XX"}}
 		res := e.PostForm("/releases/"+f.Release.Slug+"/sign", form)
 		apptest.AssertPage(t, res, http.StatusUnprocessableEntity,
-			"Please check the fields marked below.",
+			"<title>Error: "+f.Release.Title,
+			`id="sign-errors" role="alert" tabindex="-1" autofocus`, "There is a problem",
+			`<a href="#full_name">Please use only letters and punctuation in your name.</a>`,
+			`<a href="#email">Please enter a valid email address`,
+			`<a href="#country">Please choose a country from the list`,
+			`<div class="field has-error">`,
 			"Please use only letters and punctuation in your name.",
 			"Please enter a valid email address, like name@example.org.",
 			"Please choose a country from the list",
@@ -353,6 +358,27 @@ func TestCampaignPage(t *testing.T) {
 	}
 	if i, j := strings.Index(res.Body, countHTML(3)), strings.Index(res.Body, countHTML(1)); i > j {
 		t.Error("petitions are not shown oldest first")
+	}
+	// The release carries the first petition: its sign form is one click
+	// away. No release carries the second yet.
+	if n := strings.Count(res.Body, `class="button" href="/releases/`+f.Release.Slug+`#petition"`); n != 1 {
+		t.Errorf("the campaign page links %d times to the release's sign form, want once", n)
+	}
+
+	// A release naming no petition carries the newest open one: the second.
+	apptest.Exec(t, e.db, `INSERT INTO releases (campaign_id, slug, title, status, published_at) VALUES ($1, $2, 'Newer news', 'published', now())`,
+		f.Campaign.ID, f.Release.Slug+"-newer")
+	res = e.Get("/campaigns/" + f.Campaign.Slug)
+	apptest.AssertPage(t, res, http.StatusOK,
+		`class="button" href="/releases/`+f.Release.Slug+`#petition"`,
+		`class="button" href="/releases/`+f.Release.Slug+`-newer#petition"`)
+
+	// A closed petition offers no way to sign.
+	apptest.Exec(t, e.db, `UPDATE petitions SET status = 'closed' WHERE id = $1`, f.Petition.ID)
+	res = e.Get("/campaigns/" + f.Campaign.Slug)
+	apptest.AssertPage(t, res, http.StatusOK, "This petition is closed.")
+	if strings.Contains(res.Body, `href="/releases/`+f.Release.Slug+`#petition"`) {
+		t.Error("the campaign page offers to sign a closed petition")
 	}
 
 	assertNotFoundPage(t, e.Get("/campaigns/no-such-campaign"))

@@ -1,8 +1,10 @@
 package site
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,19 +24,59 @@ type signForm struct {
 	Postcode       string
 	Country        string
 	ConsentUpdates bool
-	Errors         valid.Errors
+	// Source is the source code the page was reached with (?source=), kept
+	// in the form so the signature records it.
+	Source string
+	Errors valid.Errors
+}
+
+// signFields are the sign form's fields in the order it shows them.
+var signFields = []string{"full_name", "email", "postcode", "country", "consent_updates"}
+
+// signFieldsView is what partials/signfields.html shows: the form's fields,
+// each id starting with Prefix, so one page can hold several forms.
+type signFieldsView struct {
+	Prefix    string
+	Form      signForm
+	Countries []petition.Country
+	Consent   petition.Consent
+}
+
+// signSummary lists the form's errors for its summary, each linking to its
+// field's id on a form whose ids start with prefix.
+func signSummary(errs valid.Errors, prefix string) []errorLink {
+	anchors := make(map[string]string, len(errs))
+	for f := range errs {
+		anchors[f] = prefix + f
+	}
+	return errorSummary(errs, signFields, anchors)
+}
+
+// card is what a page shows of itself when it is shared: the Open Graph and
+// Twitter card tags.
+type card struct {
+	Type        string // "article" or "website"
+	Title       string
+	Description string
+	URL         string // canonical, absolute
+	Image       string // absolute; "" when none is set
 }
 
 // releasePageData is what release.html shows.
 type releasePageData struct {
 	newsroom.View
-	Form      signForm
-	Open      bool
-	Consent   petition.Consent
-	Countries []petition.Country
-	Notice    string          // shown above the form, e.g. that the petition closed
-	Preview   *releasePreview // set when staff preview a release before publishing it
-	Donate    *donateView     // the donation ask; nil when donations are off
+	Form   signForm
+	Fields signFieldsView
+	// ErrorSummary lists the form's errors, each linking to its field.
+	ErrorSummary []errorLink
+	Open         bool
+	Consent      petition.Consent
+	Countries    []petition.Country
+	Notice       string          // shown above the form, e.g. that the petition closed
+	Preview      *releasePreview // set when staff preview a release before publishing it
+	Donate       *donateView     // the donation ask; nil when donations are off
+	Share        shareView
+	Card         card
 }
 
 // releasePreview marks a release page shown to staff before publication.
@@ -48,23 +90,44 @@ type releasePreview struct {
 // The page a visitor first sees is the same for everyone but its CSRF
 // token, so it is rendered at most every pageTTL and served from memory in
 // between (see page_cache.go).
+//
+// A page reached with a source code (?source=share-whatsapp) keeps it in
+// its form. Those of the share buttons' codes, a few per release, are cached
+// apart, under their code; any other code is rendered for its request, so
+// made-up codes cannot fill the cache. A source that no signature may carry
+// is dropped.
 func (s *Site) releasePage(c *gin.Context) {
 	slug := c.Param("slug")
+	source := sourceCode(c.Query("source"))
+	key := slug
+	switch {
+	case source == "":
+	case isShareCode(source):
+		key += "?source=" + source
+	default:
+		v, err := s.Newsroom.Release(c.Request.Context(), slug)
+		if err != nil {
+			s.Fail(c, err)
+			return
+		}
+		s.renderRelease(c, http.StatusOK, v, signForm{Country: "GB", Source: source}, "")
+		return
+	}
 	now := time.Now()
-	if p := s.pages.lookup(slug, now); p != nil {
+	if p := s.pages.lookup(key, now); p != nil {
 		s.writeCachedPage(c, p)
 		return
 	}
 	version := s.Version()
-	p, err, _ := s.renders.Do(slug, func() (any, error) {
+	p, err, _ := s.renders.Do(key, func() (any, error) {
 		// Shared by every request waiting on it: one leaving early must not
 		// fail the others.
-		page, err := s.renderReleasePage(context.WithoutCancel(c.Request.Context()), slug)
+		page, err := s.renderReleasePage(context.WithoutCancel(c.Request.Context()), slug, source)
 		if err != nil {
-			s.pages.abandon(slug)
+			s.pages.abandon(key)
 			return nil, err
 		}
-		return s.pages.store(slug, http.StatusOK, page, now, version), nil
+		return s.pages.store(key, http.StatusOK, page, now, version), nil
 	})
 	if err != nil {
 		s.Fail(c, err)
@@ -73,14 +136,14 @@ func (s *Site) releasePage(c *gin.Context) {
 	s.writeCachedPage(c, p.(*cachedPage))
 }
 
-// renderReleasePage renders a release page with an empty form and the
-// cache's placeholder for the CSRF token.
-func (s *Site) renderReleasePage(ctx context.Context, slug string) ([]byte, error) {
+// renderReleasePage renders a release page with an empty form (but for its
+// source code) and the cache's placeholder for the CSRF token.
+func (s *Site) renderReleasePage(ctx context.Context, slug, source string) ([]byte, error) {
 	v, err := s.Newsroom.Release(ctx, slug)
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.releasePageData(ctx, v, signForm{Country: "GB"}, "", s.pages.placeholder)
+	page, err := s.releasePageData(ctx, v, signForm{Country: "GB", Source: source}, "", s.pages.placeholder)
 	if err != nil {
 		return nil, err
 	}
@@ -107,9 +170,38 @@ func (s *Site) releasePageData(ctx context.Context, v newsroom.View, form signFo
 		return kit.Page{}, err
 	}
 	d := releasePageData{View: v, Form: form, Consent: consent, Countries: s.countries, Notice: notice,
-		Donate: s.donateForm(csrfToken, v, donateInput{}, nil)}
+		ErrorSummary: signSummary(form.Errors, ""),
+		Fields:       signFieldsView{Form: form, Countries: s.countries, Consent: consent},
+		Donate:       s.donateForm(csrfToken, v, donateInput{}, nil)}
 	d.Open = v.Petition != nil && v.Petition.OpenAt(time.Now())
-	return kit.Page{Title: v.Release.Title, Description: v.Release.Summary, Data: d}, nil
+	d.Share, d.Card = s.releaseShare(v)
+	title := v.Release.Title
+	if len(form.Errors) > 0 {
+		title = errorTitlePrefix + title
+	}
+	return kit.Page{Title: title, Description: v.Release.Summary, Data: d}, nil
+}
+
+// releaseURL is the canonical address of the release with that slug.
+func (s *Site) releaseURL(slug string) string {
+	return s.Config.BaseURL + "/releases/" + url.PathEscape(slug)
+}
+
+// releaseShare returns the share buttons and the card of release view v.
+// What is shared is the release's title, or the petition's when it has one
+// open.
+func (s *Site) releaseShare(v newsroom.View) (shareView, card) {
+	u := s.releaseURL(v.Release.Slug)
+	text := v.Release.Title
+	if v.Petition != nil && v.Petition.OpenAt(time.Now()) {
+		text = "Sign the petition: " + v.Petition.Title
+	}
+	c := card{Type: "article", Title: v.Release.Title, Description: v.Release.Summary, URL: u,
+		Image: cmp.Or(v.Release.ImageURL, v.Campaign.ImageURL)}
+	if c.Description == "" && v.Petition != nil {
+		c.Description = v.Petition.Ask
+	}
+	return newShareView(u, text), c
 }
 
 // Preview renders release r as the public will see it once published, with
@@ -130,7 +222,9 @@ func (s *Site) Preview(c *gin.Context, r campaign.Release, editURL string) {
 	}
 	d := releasePageData{View: v, Form: signForm{Country: "GB"}, Consent: consent, Countries: s.countries,
 		Preview: &releasePreview{EditURL: editURL, Published: r.Published()}}
+	d.Fields = signFieldsView{Form: d.Form, Countries: s.countries, Consent: consent}
 	d.Open = v.Petition != nil && v.Petition.OpenAt(time.Now())
+	d.Share, d.Card = s.releaseShare(v)
 	c.Header("X-Robots-Tag", "noindex")
 	s.Render(c, http.StatusOK, "release", kit.Page{Title: "Preview: " + r.Title, Description: r.Summary, Data: d})
 }

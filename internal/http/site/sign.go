@@ -44,13 +44,9 @@ func (s *Site) signForm(c *gin.Context) {
 		s.Fail(c, petition.ErrNotFound)
 		return
 	}
-	consent := c.PostForm("consent_updates") == "yes"
-	form := signForm{FullName: c.PostForm("full_name"), Email: c.PostForm("email"),
-		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent}
-	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
-		Country: form.Country, ConsentUpdates: &consent}
-	res, err := s.Signing.Sign(ctx, petition.SignRequest{PetitionID: v.Petition.ID, Input: in,
-		SourceReleaseID: &v.Release.ID, ClientAddr: c.ClientIP()})
+	form, in := readSignForm(c)
+	res, err := s.Signing.Sign(ctx, petition.SignRequest{PetitionID: v.Petition.ID, Input: in, SourceReleaseID: &v.Release.ID,
+		ClientAddr: c.ClientIP()})
 	fields, invalid := kit.FieldErrors(err)
 	switch {
 	case err == nil:
@@ -70,11 +66,24 @@ func (s *Site) signForm(c *gin.Context) {
 	}
 }
 
+// readSignForm reads a posted sign form: what to show again if it is
+// refused, and what to sign.
+func readSignForm(c *gin.Context) (signForm, petition.SignInput) {
+	consent := c.PostForm("consent_updates") == "yes"
+	// A source code the form cannot carry is dropped rather than refused:
+	// the supporter cannot correct a hidden field.
+	form := signForm{FullName: c.PostForm("full_name"), Email: c.PostForm("email"),
+		Postcode: c.PostForm("postcode"), Country: c.PostForm("country"), ConsentUpdates: consent,
+		Source: sourceCode(c.PostForm("source"))}
+	in := petition.SignInput{FullName: form.FullName, Email: form.Email, Postcode: form.Postcode,
+		Country: form.Country, ConsentUpdates: &consent, Source: form.Source}
+	return form, in
+}
+
 // thanksPageData is what thanks.html shows.
 type thanksPageData struct {
 	newsroom.View
-	ShareURL         string
-	ShareText        string
+	Share            shareView
 	DonationsEnabled bool
 	Donate           *donateView // the donation ask; nil when donations are off
 	// CheckInbox is true after signing a petition that verifies by email:
@@ -90,14 +99,14 @@ func (s *Site) thanksPage(c *gin.Context) {
 		return
 	}
 	d := thanksPageData{View: v, DonationsEnabled: s.Donations.Enabled(),
-		Donate:    s.donateForm(s.CSRFToken(c), v, donateInput{}, nil),
-		ShareURL:  s.Config.BaseURL + "/releases/" + url.PathEscape(v.Release.Slug),
-		ShareText: v.Release.Title}
+		Donate: s.donateForm(s.CSRFToken(c), v, donateInput{}, nil)}
 	// A confirmation comes back here with confirmed=1; a signature on a
 	// petition that verifies by email arrives without it, still pending.
 	d.CheckInbox = v.Petition != nil && v.Petition.VerifiesEmail() && c.Query("confirmed") == ""
+	text := v.Release.Title
 	if v.Petition != nil {
-		d.ShareText = "I signed: " + v.Petition.Title
+		text = "I signed: " + v.Petition.Title
 	}
+	d.Share = newShareView(s.releaseURL(v.Release.Slug), text)
 	s.Render(c, http.StatusOK, "thanks", kit.Page{Title: "Thank you", Data: d})
 }

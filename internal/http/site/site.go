@@ -104,6 +104,7 @@ func (s *Site) Routes(r gin.IRouter) {
 	r.POST("/releases/:slug/sign", s.LimitBody(kit.MaxBodyBytes), s.signForm)
 	r.GET("/releases/:slug/thanks", s.thanksPage)
 	r.GET("/campaigns/:slug", s.campaignPage)
+	r.POST("/campaigns/:slug/petitions/:petition/sign", s.LimitBody(kit.MaxBodyBytes), s.campaignSign)
 	r.GET("/privacy", s.privacyPage)
 	if s.Confirmations != nil {
 		r.GET("/confirm/:token", s.confirmPage)

@@ -15,7 +15,7 @@ import (
 const (
 	jsonType = "application/json; charset=utf-8"
 	petition = `{"id":1,"slug":"ratify","title":"Ratify","ask":"Ratify the convention.","target":"UK Government",` +
-		`"campaign":{"slug":"trafficking","title":"Trafficking"},"signature_count":3,"goal":1000,"status":"open","closes_at":null,"verification":"none"`
+		`"campaign":{"slug":"trafficking","title":"Trafficking"},"signature_count":3,"goal":1000,"current_goal":1000,"status":"open","closes_at":null,"verification":"none"`
 	notFound = `{"error":{"code":"not_found","message":"Not found."}}`
 )
 
