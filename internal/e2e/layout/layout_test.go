@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
 	"github.com/advocacy/advocacy/internal/demo"
@@ -262,4 +264,97 @@ func TestScreenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestWithoutJavaScript signs and donates on a phone with JavaScript off:
+// both flows are plain forms and must work without it.
+func TestWithoutJavaScript(t *testing.T) {
+	s := newSite(t)
+	ctx := tab(t, browser(t))
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	checkouts := interceptCheckout(t, ctx)
+	release := page{name: "release", path: "/releases/" + demo.ReleaseSlug}
+
+	t.Run("sign/390", func(t *testing.T) {
+		s.open(t, tabs{public: ctx}, release, testbrowser.Phone)
+		err := chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.ID("full_name"), "Noscript Supporter"),
+			chromedp.SendKeys(chromedp.ID("email"), "noscript@example.org"),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form.sign button[type="submit"]`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := s.url + release.path + "/thanks"; res.Status != http.StatusOK || !strings.HasPrefix(res.URL, want) {
+			t.Errorf("after signing: %d at %s, want 200 at %s", res.Status, res.URL, want)
+		}
+		var n int
+		err = s.db.SQL().QueryRowContext(t.Context(), `SELECT count(*) FROM signatures WHERE petition_id = $1 AND full_name = $2`,
+			s.demo.Petition.ID, "Noscript Supporter").Scan(&n)
+		if err != nil || n != 1 {
+			t.Errorf("%d signatures stored (%v), want 1", n, err)
+		}
+	})
+
+	t.Run("donate/390", func(t *testing.T) {
+		s.open(t, tabs{public: ctx}, release, testbrowser.Phone)
+		err := chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`label[for="amount-other"]`)),
+			chromedp.SendKeys(chromedp.ID("amount_other"), "7.50"),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#donate-form button[type="submit"]`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sessionURL string
+		select {
+		case sessionURL = <-checkouts:
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		}
+		if res.URL != sessionURL {
+			t.Errorf("the browser landed on %s, want the Checkout page %s", res.URL, sessionURL)
+		}
+		var amount int64
+		err = s.db.SQL().QueryRowContext(t.Context(), `SELECT amount FROM donations ORDER BY id DESC LIMIT 1`).Scan(&amount)
+		if err != nil || amount != 750 {
+			t.Errorf("the newest donation is of %d (%v), want 750", amount, err)
+		}
+	})
+}
+
+// interceptCheckout answers the tab's requests to Stripe Checkout with a
+// stand-in page (the network here reaches only this machine) and sends
+// each one's URL on the channel it returns.
+func interceptCheckout(t *testing.T, ctx context.Context) <-chan string {
+	t.Helper()
+	_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{
+		Patterns: []*fetch.RequestPattern{{URLPattern: "https://checkout.stripe.com/*"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused := chromedp.Events(ctx, fetch.RequestPaused)
+	urls := make(chan string, 4)
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			urls <- ev.Request.URL
+			_, _ = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+				RequestID: ev.RequestID, ResponseCode: 200,
+				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html; charset=utf-8"}},
+				Body:            []byte(`<!doctype html><title>Checkout</title><h1>Stripe Checkout</h1>`),
+			})
+		}
+	}()
+	return urls
 }
