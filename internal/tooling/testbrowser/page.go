@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -37,12 +38,16 @@ func (v Viewport) String() string {
 	return s
 }
 
-// Emulate sets the tab's screen to v, for the pages opened after it.
+// Emulate sets the tab's screen to v, for the pages opened after it: the
+// window and the screen (window.screen) alike.
 func (v Viewport) Emulate() chromedp.Action[chromedp.Void] {
-	if !v.Mobile {
-		return chromedp.EmulateViewport(v.Width, v.Height)
+	screen := func(p *emulation.SetDeviceMetricsOverrideParams, _ *emulation.SetTouchEmulationEnabledParams) {
+		p.ScreenWidth, p.ScreenHeight = v.Width, v.Height
 	}
-	return chromedp.EmulateViewport(v.Width, v.Height, chromedp.EmulateMobile, chromedp.EmulateTouch,
+	if !v.Mobile {
+		return chromedp.EmulateViewport(v.Width, v.Height, screen)
+	}
+	return chromedp.EmulateViewport(v.Width, v.Height, screen, chromedp.EmulateMobile, chromedp.EmulateTouch,
 		chromedp.EmulatePortrait, chromedp.EmulateScale(2))
 }
 
@@ -84,11 +89,14 @@ const describeJS = `const describe = el => {
 type Overflow struct {
 	// ScrollWidth is the document's width; ClientWidth the width of the
 	// layout viewport (the screen less any scrollbar); InnerWidth the
-	// window's. A phone zooms out to show a page wider than its screen, so
-	// InnerWidth can grow with the overflow while ClientWidth does not.
+	// window's; ScreenWidth the screen's. A phone zooms out to show a page
+	// wider than its screen, so InnerWidth can grow with the overflow while
+	// ClientWidth does not; and a page without a viewport meta tag is laid
+	// out on a phone 980 px wide, wider than ScreenWidth.
 	ScrollWidth int `json:"scrollWidth"`
 	ClientWidth int `json:"clientWidth"`
 	InnerWidth  int `json:"innerWidth"`
+	ScreenWidth int `json:"screenWidth"`
 	// Offenders are the elements that reach past the screen's right edge
 	// while their parent does not (where the overflow starts), each with
 	// its right edge in CSS pixels, and not clipped by a scrolling box.
@@ -96,20 +104,29 @@ type Overflow struct {
 }
 
 // Wide reports whether the page is wider than the screen: it scrolls
-// sideways.
-func (o Overflow) Wide() bool { return o.ScrollWidth > min(o.ClientWidth, o.InnerWidth) }
+// sideways, or a phone must zoom out to show it whole.
+func (o Overflow) Wide() bool {
+	return o.ScrollWidth > min(o.ClientWidth, o.InnerWidth, o.ScreenWidth)
+}
 
 // String explains the overflow for a test's message.
 func (o Overflow) String() string {
-	return fmt.Sprintf("the page is %d px wide on a %d px screen (innerWidth %d); too wide: %s",
-		o.ScrollWidth, o.ClientWidth, o.InnerWidth, strings.Join(o.Offenders, ", "))
+	s := fmt.Sprintf("the page is %d px wide on a %d px screen (layout viewport %d, innerWidth %d)",
+		o.ScrollWidth, o.ScreenWidth, o.ClientWidth, o.InnerWidth)
+	if o.ClientWidth > o.ScreenWidth {
+		s += "; the layout viewport is wider than the screen: is the viewport meta tag missing?"
+	}
+	if len(o.Offenders) > 0 {
+		s += "; too wide: " + strings.Join(o.Offenders, ", ")
+	}
+	return s
 }
 
 // overflowJS measures the page as it is laid out, scrolled to the top left.
 const overflowJS = `(() => {
   ` + describeJS + `
   const doc = document.documentElement;
-  const edge = doc.clientWidth;
+  const edge = Math.min(doc.clientWidth, screen.width);
   const clipped = el => {
     for (let p = el.parentElement; p && p !== document.body && p !== doc; p = p.parentElement) {
       const x = getComputedStyle(p).overflowX;
@@ -130,7 +147,7 @@ const overflowJS = `(() => {
       if (offenders.length >= 8) break;
     }
   }
-  return {scrollWidth: doc.scrollWidth, clientWidth: edge, innerWidth: innerWidth, offenders};
+  return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, innerWidth: innerWidth, screenWidth: screen.width, offenders};
 })()`
 
 // CheckOverflow measures whether anything on the page is wider than the

@@ -44,6 +44,8 @@ func serve(t *testing.T) string {
 			_, _ = w.Write([]byte(goodPage))
 		case "/bad":
 			_, _ = w.Write([]byte(badPage))
+		case "/no-viewport":
+			_, _ = w.Write([]byte(strings.Replace(goodPage, `<meta name="viewport" content="width=device-width, initial-scale=1">`, "", 1)))
 		default:
 			http.NotFound(w, r)
 		}
@@ -175,3 +177,26 @@ func TestScreenshot(t *testing.T) {
 }
 
 func be32(b []byte) int { return int(b[0])<<24 | int(b[1])<<16 | int(b[2])<<8 | int(b[3]) }
+
+// Without a viewport meta tag a phone lays the page out 980 px wide and
+// shows it zoomed out: wider than the screen, though nothing overflows.
+func TestNoViewportMetaIsTooWideOnAPhone(t *testing.T) {
+	base := serve(t)
+	ctx := tab(t)
+	for _, c := range []struct {
+		v    testbrowser.Viewport
+		wide bool
+	}{{testbrowser.Desktop, false}, {testbrowser.Phone, true}} {
+		open(t, ctx, c.v, base+"/no-viewport")
+		o, err := chromedp.Run(ctx, testbrowser.CheckOverflow())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Wide() != c.wide {
+			t.Errorf("at %s: wide %t, want %t: %v", c.v, o.Wide(), c.wide, o)
+		}
+		if c.wide && !strings.Contains(o.String(), "viewport meta tag") {
+			t.Errorf("the message does not name the viewport meta tag: %s", o)
+		}
+	}
+}
