@@ -82,6 +82,17 @@ func (s *site) pages() []page {
 	}
 }
 
+// page returns the page of s.pages() named name.
+func (s *site) page(t *testing.T, name string) page {
+	t.Helper()
+	pages := s.pages()
+	i := slices.IndexFunc(pages, func(p page) bool { return p.name == name })
+	if i < 0 {
+		t.Fatalf("no page named %q", name)
+	}
+	return pages[i]
+}
+
 // viewports are the screens every page is opened on.
 var viewports = []testbrowser.Viewport{testbrowser.Desktop, testbrowser.Phone}
 
@@ -186,8 +197,7 @@ func TestLayout(t *testing.T) {
 	// A supporter arriving on a phone sees the count and a way to sign
 	// before scrolling: the release's whole point.
 	t.Run("release-first-screen/390", func(t *testing.T) {
-		release := page{name: "release", path: "/releases/" + demo.ReleaseSlug}
-		ctx := s.open(t, tt, release, testbrowser.Phone)
+		ctx := s.open(t, tt, s.page(t, "release"), testbrowser.Phone)
 		for _, check := range []struct{ what, selector string }{
 			{"the count", ".js-count"},
 			{"a way to sign", signSelector},
@@ -207,8 +217,7 @@ func TestLayout(t *testing.T) {
 	// a screen reader reads it and the supporter sees it.
 	for _, v := range viewports {
 		t.Run("failed-sign-focus/"+v.Name, func(t *testing.T) {
-			failed := s.pages()[slices.IndexFunc(s.pages(), func(p page) bool { return p.name == "failed-sign" })]
-			ctx := s.open(t, tt, failed, v)
+			ctx := s.open(t, tt, s.page(t, "failed-sign"), v)
 			focused, err := chromedp.Run(ctx, chromedp.Evaluate[bool](summaryFocused))
 			if err != nil {
 				t.Fatal(err)
