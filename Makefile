@@ -71,7 +71,7 @@ FUZZ_RUN = for target in $(FUZZ_TARGETS); do \
 		$(GO) test -run '^$$' -fuzz "^$${target\#\#*:}\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) "$${target%%:*}" || exit 1; \
 	done
 
-.PHONY: help run test fuzz build lint bench bench-go db-stop devdb stripe-mock stripe-mock-stop mailpit mailpit-stop clean
+.PHONY: help run test fuzz build lint screenshots bench bench-go db-stop devdb stripe-mock stripe-mock-stop mailpit mailpit-stop clean
 
 help:
 	@echo "make run               migrate, load the demo and serve it (HTTP_ADDR, default 127.0.0.1:8080); emails go to Mailpit"
@@ -79,6 +79,7 @@ help:
 	@echo "make fuzz              run each fuzz target for FUZZTIME, e.g. make fuzz FUZZTIME=1000000x"
 	@echo "make build             build bin/advocacy"
 	@echo "make lint              gofmt and go vet"
+	@echo "make screenshots       redraw the README's screenshots (docs/screenshots/) in headless Chromium"
 	@echo "make bench             run the load benchmark suite (about 5 minutes)"
 	@echo "make bench-go          run the Go micro-benchmarks"
 	@echo "make db-stop           stop the private PostgreSQL cluster in .pgdata, if one runs"
@@ -121,6 +122,13 @@ lint:
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting (gofmt -w .):"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+# The README's screenshots: the layout test's pages, drawn by headless
+# Chromium at a phone's and a laptop's width into docs/screenshots/.
+screenshots: devdb stripe-mock mailpit
+	@$(TEST_ENV) && \
+	$(GO) test -count=1 -run '^TestScreenshots$$' ./internal/e2e/layout -args -screenshots="$(CURDIR)/docs/screenshots" && \
+	ls -l docs/screenshots
 
 # The load benchmark suite: real servers and PostgreSQL on this machine, a
 # pgbench baseline in the same run, one results table (also written to
