@@ -400,7 +400,7 @@ func TestGiftAidReveal(t *testing.T) {
 				s.open(t, ctx, m.scripts, a.url+"/releases/"+demo.ReleaseSlug)
 				shown := func() bool {
 					return run(t, ctx, "look for the Gift Aid name", chromedp.Evaluate[bool](
-						`document.getElementById("gift_aid_name").getClientRects().length > 0`))
+						`document.getElementById("gift_aid_first_name").getClientRects().length > 0`))
 				}
 				if shown() {
 					t.Error("the Gift Aid fields show before Gift Aid is ticked")
@@ -430,15 +430,15 @@ func TestGiftAidReveal(t *testing.T) {
 					return { Title: document.title, Active: document.activeElement ? document.activeElement.id : "",
 						InView: within("#donate-errors h3"),
 						Links: [...document.querySelectorAll("#donate-errors a")].map(a => a.getAttribute("href")),
-						NameBorder: getComputedStyle(document.getElementById("gift_aid_name")).borderTopColor,
-						Shown: document.getElementById("gift_aid_name").getClientRects().length > 0 };
+						NameBorder: getComputedStyle(document.getElementById("gift_aid_first_name")).borderTopColor,
+						Shown: document.getElementById("gift_aid_first_name").getClientRects().length > 0 };
 				})()`, &page)
 				if !strings.HasPrefix(page.Title, "Error: ") || page.Active != "donate-errors" || !page.InView {
 					t.Errorf("title %q, focus on %q, summary in view %v; want Error: …, the summary focused and in view",
 						page.Title, page.Active, page.InView)
 				}
-				if len(page.Links) == 0 || page.Links[0] != "#gift_aid_name" {
-					t.Errorf("the summary links to %v, want #gift_aid_name first", page.Links)
+				if len(page.Links) == 0 || page.Links[0] != "#gift_aid_first_name" {
+					t.Errorf("the summary links to %v, want #gift_aid_first_name first", page.Links)
 				}
 				if !page.Shown || page.NameBorder != "rgb(176, 0, 32)" {
 					t.Errorf("the Gift Aid name shown %v with border %s, want shown and red", page.Shown, page.NameBorder)

@@ -52,7 +52,8 @@ type donateView struct {
 }
 
 // donateFields are the donation form's fields in the order it shows them.
-var donateFields = []string{"amount", "gift_aid", "gift_aid_name", "gift_aid_address", "gift_aid_postcode", "gift_aid_confirm"}
+var donateFields = []string{"amount", "gift_aid", "gift_aid_title", "gift_aid_first_name", "gift_aid_last_name",
+	"gift_aid_house", "gift_aid_address", "gift_aid_postcode", "gift_aid_confirm"}
 
 // donateInput is what the form posted.
 type donateInput struct {

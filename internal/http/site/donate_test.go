@@ -41,17 +41,18 @@ func TestDonateFormErrors(t *testing.T) {
 	f := apptest.Seed(t, e.db, nil)
 	token := e.FormToken("/releases/" + f.Release.Slug)
 	form := url.Values{"csrf_token": {token}, "amount": {"other"}, "amount_other": {"0.01"},
-		"gift_aid": {"yes"}, "gift_aid_name": {""}, "gift_aid_address": {"1 High Street"}, "gift_aid_postcode": {"SW1A 1AA"}}
+		"gift_aid": {"yes"}, "gift_aid_first_name": {""}, "gift_aid_last_name": {"Hopper"}, "gift_aid_house": {"1"},
+		"gift_aid_address": {"1 High Street"}, "gift_aid_postcode": {"SW1A 1AA"}}
 	res := e.PostForm("/releases/"+f.Release.Slug+"/donate", form)
 	apptest.AssertPage(t, res, http.StatusUnprocessableEntity,
 		"<title>Error: Donate: "+f.Campaign.Title,
 		`id="donate-errors" role="alert" tabindex="-1" autofocus`,
-		`<a href="#amount-5">`, `<a href="#gift_aid_name">Gift Aid needs your full name.</a>`,
+		`<a href="#amount-5">`, `<a href="#gift_aid_first_name">Gift Aid needs your first name.</a>`,
 		`<a href="#gift_aid_confirm">Please confirm the UK taxpayer statement`,
 		`id="gift_aid" name="gift_aid" type="checkbox" value="yes" checked`)
 	body := res.Body
-	order := []string{`id="donate-errors"`, `<a href="#amount-5">`, `<a href="#gift_aid_name">`, `<a href="#gift_aid_confirm">`,
-		`<fieldset class="gift-aid">`, `id="gift_aid_name-error"`, `id="gift_aid_name"`, `id="gift_aid_confirm-error"`, `id="gift_aid_confirm"`}
+	order := []string{`id="donate-errors"`, `<a href="#amount-5">`, `<a href="#gift_aid_first_name">`, `<a href="#gift_aid_confirm">`,
+		`<fieldset class="gift-aid">`, `id="gift_aid_first_name-error"`, `id="gift_aid_first_name"`, `id="gift_aid_confirm-error"`, `id="gift_aid_confirm"`}
 	last := -1
 	for _, s := range order {
 		i := strings.Index(body, s)
