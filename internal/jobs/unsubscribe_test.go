@@ -96,6 +96,19 @@ func TestEveryEmailUnsubscribesInOneClick(t *testing.T) {
 		t.Errorf("withdrawn at %v after the second POST, want %v kept", again, withdrawn)
 	}
 	apptest.AssertStored(t, db, f.Petition.ID, 1) // the signature still counts
+	// The dashboard's "opted in" tally moved with it, as a recount agrees.
+	var optedIn, declined int
+	if err := db.SQL().QueryRowContext(t.Context(), `SELECT
+		coalesce(sum(signature_count) FILTER (WHERE key = 'yes'), 0), coalesce(sum(signature_count) FILTER (WHERE key = 'no'), 0)
+		FROM signature_tallies WHERE petition_id = $1 AND dimension = 'consent'`, f.Petition.ID).Scan(&optedIn, &declined); err != nil {
+		t.Fatal(err)
+	}
+	if optedIn != 0 || declined != 1 {
+		t.Errorf("consent tally: %d opted in, %d not; want 0 and 1", optedIn, declined)
+	}
+	if drifts, err := db.Recount(t.Context()); err != nil || len(drifts) != 0 {
+		t.Errorf("recount: %+v %v", drifts, err)
+	}
 }
 
 // Withdrawing consent that was given is delivered once as

@@ -30,6 +30,9 @@ type Stats struct {
 	// last hour brought, not what the petition holds.
 	LastHour int64
 	Recent   int64
+	// OptedIn is how many counted signers consented to updates and have
+	// not withdrawn it (the consent tally).
+	OptedIn int64
 }
 
 // RateWindow is the span over which RatePerMinute averages: long enough to

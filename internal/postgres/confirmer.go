@@ -87,7 +87,7 @@ WITH input AS (
 ), moved AS (
     UPDATE signatures s SET state = CASE WHEN s.state = 'pending' THEN 'counted' ELSE s.state END, confirmed_at = now()
     FROM locked WHERE s.id = locked.id
-    RETURNING s.id, s.petition_id, s.created_at, s.country, s.source_release_id, s.source_code, s.state
+    RETURNING s.id, s.petition_id, s.created_at, s.country, s.source_release_id, s.source_code, s.consent_updates, s.state
 ), upd AS (
     SELECT * FROM moved WHERE state = 'counted'
 ), cnt AS (

@@ -52,6 +52,7 @@ func (s *ConsentStore) WithdrawConsent(ctx context.Context, signatureID int64) (
 		PetitionID  int64
 		WithdrawnAt time.Time
 		HadConsent  bool
+		State       string
 	}
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Raw(`
@@ -60,10 +61,15 @@ func (s *ConsentStore) WithdrawConsent(ctx context.Context, signatureID int64) (
 			    WHERE id = ? AND consent_withdrawn_at IS NULL FOR UPDATE)
 			UPDATE signatures s SET consent_updates = false, consent_withdrawn_at = now()
 			FROM old WHERE s.id = old.id
-			RETURNING s.petition_id, s.consent_withdrawn_at AS withdrawn_at, old.consent_updates AS had_consent`,
+			RETURNING s.petition_id, s.consent_withdrawn_at AS withdrawn_at, old.consent_updates AS had_consent, s.state`,
 			signatureID).Scan(&w)
 		if res.Error != nil || res.RowsAffected == 0 || !w.HadConsent {
 			return res.Error
+		}
+		if w.State == petition.StateCounted {
+			if err := withdrawFromConsentTally(tx, w.PetitionID, 1); err != nil {
+				return err
+			}
 		}
 		return enqueueConsentWithdrawn(tx, signatureID, w.PetitionID, w.WithdrawnAt)
 	})
@@ -100,4 +106,27 @@ type consentWithdrawnData struct {
 func enqueueConsentWithdrawn(tx *gorm.DB, signatureID, petitionID int64, at time.Time) error {
 	return enqueueWebhook(tx, outbound.EventConsentWithdrawn, at,
 		consentWithdrawnData{SignatureID: signatureID, PetitionID: petitionID, WithdrawnAt: at.UTC()})
+}
+
+// withdrawFromConsentTally moves n counted signatures of a petition from the
+// consent tally's "yes" to its "no", in the key order every tally
+// statement locks in ("no" before "yes"); a tally that reaches zero goes, as
+// the recount would leave it.
+func withdrawFromConsentTally(tx *gorm.DB, petitionID, n int64) error {
+	if err := tx.Exec(`INSERT INTO signature_tallies (petition_id, dimension, key, signature_count)
+		VALUES (?, 'consent', 'no', ?)
+		ON CONFLICT (petition_id, dimension, key)
+		DO UPDATE SET signature_count = signature_tallies.signature_count + EXCLUDED.signature_count`,
+		petitionID, n).Error; err != nil {
+		return fmt.Errorf("consent tally of petition %d: %w", petitionID, err)
+	}
+	if err := tx.Exec(`UPDATE signature_tallies SET signature_count = signature_count - ?
+		WHERE petition_id = ? AND dimension = 'consent' AND key = 'yes'`, n, petitionID).Error; err != nil {
+		return fmt.Errorf("consent tally of petition %d: %w", petitionID, err)
+	}
+	if err := tx.Exec(`DELETE FROM signature_tallies
+		WHERE petition_id = ? AND dimension = 'consent' AND key = 'yes' AND signature_count = 0`, petitionID).Error; err != nil {
+		return fmt.Errorf("consent tally of petition %d: %w", petitionID, err)
+	}
+	return nil
 }

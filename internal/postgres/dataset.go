@@ -39,7 +39,7 @@ WITH ins AS (
            CASE i % 4 WHEN 0 THEN 'newsletter' WHEN 1 THEN 'social' ELSE '' END,
            $3::timestamptz - interval '30 days' + (i * $4::float8) * interval '1 second'
     FROM generate_series($5::bigint, $6::bigint) AS i
-    RETURNING petition_id, created_at, country, source_release_id, source_code
+    RETURNING petition_id, created_at, country, source_release_id, source_code, consent_updates
 ), tal AS (` + addTalliesSQL("ins") + `
 )
 UPDATE petition_counts SET signature_count = signature_count + (SELECT count(*) FROM ins), updated_at = now()

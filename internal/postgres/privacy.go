@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/advocacy/advocacy/internal/petition"
 	"github.com/advocacy/advocacy/internal/privacy"
 	"github.com/advocacy/advocacy/internal/staff"
 )
@@ -175,8 +177,8 @@ erased AS (
         address_hash = NULL, network_hash = NULL, consent_updates = false,
         consent_withdrawn_at = CASE WHEN t.consenting THEN now() ELSE s.consent_withdrawn_at END
     FROM target t WHERE s.id = t.id
-    RETURNING s.id, s.petition_id, t.consenting, s.consent_withdrawn_at)
-SELECT id, petition_id, consenting, consent_withdrawn_at FROM erased ORDER BY id`
+    RETURNING s.id, s.petition_id, t.consenting, s.consent_withdrawn_at, s.state)
+SELECT id, petition_id, consenting, consent_withdrawn_at, state FROM erased ORDER BY id`
 
 // eraseDonorSQL removes the donor's details from their donations. A Gift
 // Aid declaration on a donation that could be claimed (paid, not wholly
@@ -232,11 +234,14 @@ func (s *PrivacyStore) Erase(ctx context.Context, actor staff.Actor, email strin
 			ID, PetitionID     int64
 			Consenting         bool
 			ConsentWithdrawnAt *time.Time
+			State              string
 		}
 		if err := tx.Raw(eraseSignaturesSQL, sql.Named("email", email)).Scan(&sigs).Error; err != nil {
 			return err
 		}
 		ids := make([]int64, len(sigs))
+		withdrawn := map[int64]int64{} // counted signatures' consents withdrawn, per petition
+		var petitions []int64
 		for i, g := range sigs {
 			ids[i] = g.ID
 			if g.Consenting && g.ConsentWithdrawnAt != nil {
@@ -244,6 +249,18 @@ func (s *PrivacyStore) Erase(ctx context.Context, actor staff.Actor, email strin
 				if err := enqueueConsentWithdrawn(tx, g.ID, g.PetitionID, *g.ConsentWithdrawnAt); err != nil {
 					return err
 				}
+				if g.State == petition.StateCounted {
+					if withdrawn[g.PetitionID] == 0 {
+						petitions = append(petitions, g.PetitionID)
+					}
+					withdrawn[g.PetitionID]++
+				}
+			}
+		}
+		slices.Sort(petitions)
+		for _, id := range petitions {
+			if err := withdrawFromConsentTally(tx, id, withdrawn[id]); err != nil {
+				return err
 			}
 		}
 		out.SignaturesAnonymised = int64(len(sigs))

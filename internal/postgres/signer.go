@@ -310,7 +310,7 @@ WITH input AS (
     -- wait for each other in turn instead of deadlocking.
     ORDER BY i.petition_id, i.email
     ON CONFLICT (petition_id, email) DO NOTHING
-    RETURNING id, petition_id, email, created_at, country, source_release_id, source_code, state
+    RETURNING id, petition_id, email, created_at, country, source_release_id, source_code, consent_updates, state
 ), repeats AS (
     -- A repeat of a signature stored before this statement began gets an
     -- email too ("you have already signed", or the confirmation link again
@@ -359,7 +359,7 @@ LEFT JOIN cnt ON cnt.petition_id = i.petition_id`
 // signer, the recount and the dataset generator so that they can never
 // disagree on a key: the per-petition tally rows of the signatures in sigs, a
 // FROM item (a table, a CTE or a parenthesised query) with petition_id,
-// created_at, country, source_release_id and source_code. sigs is read once
+// created_at, country, source_release_id, source_code and consent_updates. sigs is read once
 // per dimension: a UNION ALL of plain scans aggregates twice as fast as one
 // scan joined to a VALUES list per row. Rows come in key order, so concurrent
 // upserts lock tally rows in one order and cannot deadlock.
@@ -373,6 +373,7 @@ SELECT petition_id, dimension, key, count(*) AS signature_count FROM (
                      CASE WHEN source_code <> '' THEN 'code:' || source_code
                           WHEN source_release_id IS NOT NULL THEN 'release:' || source_release_id ELSE 'direct' END` + from + `
     UNION ALL SELECT petition_id, 'country', country` + from + `
+    UNION ALL SELECT petition_id, 'consent', CASE WHEN consent_updates THEN 'yes' ELSE 'no' END` + from + `
 ) x
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 }

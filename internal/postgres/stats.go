@@ -22,12 +22,12 @@ const (
 )
 
 // The dashboard reads the tallies the signer keeps with the count: days,
-// sources and countries whole (their number grows with the petition's age
+// sources, countries and consent whole (their number grows with the petition's age
 // and reach, not with its signatures), and the hours of the last 48 only,
 // as a range on the primary key.
 const statsTalliesSQL = `
 SELECT dimension, key, signature_count FROM signature_tallies
-WHERE petition_id = @id AND dimension IN ('day', 'source', 'country')
+WHERE petition_id = @id AND dimension IN ('day', 'source', 'country', 'consent')
 UNION ALL
 SELECT dimension, key, signature_count FROM signature_tallies
 WHERE petition_id = @id AND dimension = 'hour' AND key >= @first_hour`
@@ -104,6 +104,10 @@ func (s *DeskStore) PetitionStats(ctx context.Context, id int64, now time.Time) 
 			case "country":
 				st.PerCountry = append(st.PerCountry, petition.CountryCount{Country: t.Key,
 					Name: petition.CountryName(t.Key), Count: t.SignatureCount})
+			case "consent":
+				if t.Key == "yes" {
+					st.OptedIn = t.SignatureCount
+				}
 			}
 		}
 		st.PerHour = petition.FillHours(hours, now)

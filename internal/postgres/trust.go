@@ -325,7 +325,7 @@ func (s *TrustStore) ApplyTrust(ctx context.Context, actor staff.Actor, petition
     ORDER BY id LIMIT ` + strconv.Itoa(trustChunk) + ` FOR UPDATE
 ), upd AS (
     UPDATE signatures s SET state = ` + target + ` FROM pick WHERE s.id = pick.id
-    RETURNING s.id, s.petition_id, s.created_at, s.country, s.source_release_id, s.source_code,
+    RETURNING s.id, s.petition_id, s.created_at, s.country, s.source_release_id, s.source_code, s.consent_updates,
               pick.state AS old_state, s.state AS new_state, s.confirmed_at IS NOT NULL AS confirmed
 ), kept AS (
     INSERT INTO trust_moved SELECT * FROM upd RETURNING id
@@ -333,7 +333,7 @@ func (s *TrustStore) ApplyTrust(ctx context.Context, actor staff.Actor, petition
 SELECT count(*), coalesce(max(id), 0) FROM kept`
 	err = s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`CREATE TEMPORARY TABLE trust_moved (id bigint, petition_id bigint, created_at timestamptz,
-				country text, source_release_id bigint, source_code text, old_state text, new_state text,
+				country text, source_release_id bigint, source_code text, consent_updates boolean, old_state text, new_state text,
 				confirmed boolean) ON COMMIT DROP`).Error; err != nil {
 			return err
 		}

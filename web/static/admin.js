@@ -34,6 +34,7 @@
           set("last_hour", fmt.format(s.last_hour));
           set("rate_per_minute", s.rate_per_minute.toFixed(1));
           set("pending", fmt.format(s.pending));
+          set("opted_in", fmt.format(s.opted_in));
           var bar = document.getElementById("goal-progress");
           if (bar) {
             bar.value = Math.min(s.total, s.goal);

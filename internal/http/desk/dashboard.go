@@ -200,14 +200,17 @@ type statsJSON struct {
 	// LastHour counts the signatures of the hour before now, RatePerMinute
 	// averages those of the last few minutes, and YesterdaySameTime is how
 	// many yesterday (UTC) had by this time of day, to set beside Today.
-	LastHour          int64         `json:"last_hour"`
-	RatePerMinute     float64       `json:"rate_per_minute"`
-	RateWindowMinutes int           `json:"rate_window_minutes"`
-	YesterdaySameTime int64         `json:"yesterday_same_time"`
-	PerDay            []dayJSON     `json:"per_day"`
-	PerHour           []hourJSON    `json:"per_hour"`
-	PerSource         []sourceJSON  `json:"per_source"`
-	PerCountry        []countryJSON `json:"per_country"`
+	LastHour          int64   `json:"last_hour"`
+	RatePerMinute     float64 `json:"rate_per_minute"`
+	RateWindowMinutes int     `json:"rate_window_minutes"`
+	YesterdaySameTime int64   `json:"yesterday_same_time"`
+	// OptedIn is how many counted signers consented to updates and have
+	// not withdrawn it.
+	OptedIn    int64         `json:"opted_in"`
+	PerDay     []dayJSON     `json:"per_day"`
+	PerHour    []hourJSON    `json:"per_hour"`
+	PerSource  []sourceJSON  `json:"per_source"`
+	PerCountry []countryJSON `json:"per_country"`
 }
 
 type dayJSON struct {
@@ -257,8 +260,8 @@ func (d *Desk) statsAPI(c *gin.Context) {
 	out := statsJSON{Petition: toPetitionJSON(st.Petition), Total: st.Total, Today: st.Today,
 		Pending: st.Petition.PendingCount, GoalPercent: st.GoalPercent(), LastHour: st.LastHour,
 		RatePerMinute: st.RatePerMinute(), RateWindowMinutes: int(petition.RateWindow.Minutes()),
-		YesterdaySameTime: st.YesterdayBy(now),
-		Goal:              st.Petition.Goal, ProgressPercent: st.Petition.Progress(),
+		YesterdaySameTime: st.YesterdayBy(now), OptedIn: st.OptedIn,
+		Goal: st.Petition.Goal, ProgressPercent: st.Petition.Progress(),
 		PerDay: make([]dayJSON, 0, len(st.PerDay)), PerHour: make([]hourJSON, 0, len(st.PerHour)),
 		PerSource: make([]sourceJSON, 0, len(st.PerSource)), PerCountry: make([]countryJSON, 0, len(st.PerCountry))}
 	if rate, ok := st.Petition.ConfirmRate(); ok {

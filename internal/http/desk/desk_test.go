@@ -219,13 +219,13 @@ func TestDashboardAndStats(t *testing.T) {
 	// Five of a thousand: half a percent, not "0%"; all five in the last
 	// hour and in the rate's window; none yesterday.
 	for k, want := range map[string]float64{"goal_percent": 0.5, "last_hour": 5, "rate_per_minute": 1,
-		"rate_window_minutes": 5, "yesterday_same_time": 0} {
+		"rate_window_minutes": 5, "yesterday_same_time": 0, "opted_in": 5} {
 		if st[k] != want {
 			t.Errorf("stats %s = %v, want %v", k, st[k], want)
 		}
 	}
 	for _, want := range []string{`data-stat="goal_percent">0.5%<`, `data-stat="last_hour">5<`, `data-stat="rate_per_minute">1.0<`,
-		`data-stat="against">5 more than<`, fmt.Sprintf(`data-stats="/admin/petitions/%d/stats"`, w.Petition.ID)} {
+		`data-stat="against">5 more than<`, `data-stat="opted_in">5<`, fmt.Sprintf(`data-stats="/admin/petitions/%d/stats"`, w.Petition.ID)} {
 		if !strings.Contains(dash.Body, want) {
 			t.Errorf("the dashboard lacks %q", want)
 		}

@@ -136,6 +136,13 @@ func TestSubjectAccessAndErasure(t *testing.T) {
 	}
 	apptest.AssertStored(t, e.db, w.Petition.ID, 2) // erased signatures still count
 	apptest.AssertStored(t, e.db, other.Petition.ID, 1)
+	// Their consents left the "opted in" tally.
+	var optedIn int64
+	scanRow(t, e.db, `SELECT coalesce(sum(signature_count), 0) FROM signature_tallies
+		WHERE petition_id = $1 AND dimension = 'consent' AND key = 'yes'`, []any{w.Petition.ID}, &optedIn)
+	if optedIn != 1 { // the bystander
+		t.Errorf("%d opted in after the erasure, want 1", optedIn)
+	}
 
 	for _, g := range got["signatures"].([]any) {
 		var name, address, postcode string

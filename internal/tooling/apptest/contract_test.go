@@ -60,7 +60,7 @@ func TestContractBites(t *testing.T) {
 	stats := `{"petition":{"id":1,"campaign_id":1,"slug":"p","title":"P","ask":"A","target":"T","goal":10,"status":"open",` +
 		`"closes_at":null,"signature_count":2,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"%s},` +
 		`"total":2,"today":1,"goal":10,"progress_percent":20,"goal_percent":20,"last_hour":1,"rate_per_minute":0.2,` +
-		`"rate_window_minutes":5,"yesterday_same_time":0,"per_day":[{"date":"2026-01-01","count":2}],` +
+		`"rate_window_minutes":5,"yesterday_same_time":0,"opted_in":2,"per_day":[{"date":"2026-01-01","count":2}],` +
 		`"per_hour":[],"per_source":[{"source":"direct","release":null,"code":null,"count":2}],` +
 		`"per_country":[{"country":"GB","name":"United Kingdom","count":2}]%s}`
 	tests := []struct {
