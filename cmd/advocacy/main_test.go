@@ -216,14 +216,14 @@ func TestRecount(t *testing.T) {
 	}
 
 	// Two signatures written behind the signer's back, in one statement so
-	// they share a day and an hour: the count and the four tallies (day,
-	// hour, source, country) no longer match the rows.
+	// they share a day and an hour: the count and the five tallies (day,
+	// hour, source, country, consent) no longer match the rows.
 	if _, err := db.SQL().Exec(`INSERT INTO signatures (petition_id, full_name, email, country, consent_updates, consent_version)
 		VALUES (1, 'Ada', 'ada@example.org', 'GB', true, '2026-11-v1'), (1, 'Bob', 'bob@example.org', 'GB', true, '2026-11-v1')`); err != nil {
 		t.Fatal(err)
 	}
 	stdout, _, err = advocacy(t, env, "recount")
-	want := "petition 1: count was 0, rows 2 (fixed); 4 tally rows fixed\n" +
+	want := "petition 1: count was 0, rows 2 (fixed); 5 tally rows fixed\n" +
 		"recount: 1 petition(s) drifted and were fixed\n"
 	if err != nil || stdout != want {
 		t.Errorf("recount after drift printed %q, %v; want %q", stdout, err, want)

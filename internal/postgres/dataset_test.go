@@ -39,8 +39,8 @@ func TestGenerateSignaturesKeepsCountsExact(t *testing.T) {
 	if err != nil || counts[p] != 5000 || counts[empty] != 0 {
 		t.Errorf("SignatureCounts = %v, %v; want 5000 and 0", counts, err)
 	}
-	if n := queryInt(t, db, `SELECT count(DISTINCT dimension) FROM signature_tallies WHERE petition_id = $1`, p); n != 4 {
-		t.Errorf("tallies in %d dimensions, want 4", n)
+	if n := queryInt(t, db, `SELECT count(DISTINCT dimension) FROM signature_tallies WHERE petition_id = $1`, p); n != 5 {
+		t.Errorf("tallies in %d dimensions, want 5", n)
 	}
 	if drifts, err := db.Recount(ctx); err != nil || len(drifts) != 0 {
 		t.Errorf("Recount = %+v, %v; want no drift", drifts, err)

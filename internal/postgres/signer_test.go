@@ -67,7 +67,8 @@ type tallyKey struct{ dimension, key string }
 func expectedTallies(t testing.TB, db *postgres.DB, p int64) (map[tallyKey]int64, int64) {
 	t.Helper()
 	rows, err := db.SQL().QueryContext(context.Background(),
-		`SELECT created_at, country, source_release_id, source_code FROM signatures WHERE petition_id = $1 AND state = 'counted'`, p)
+		`SELECT created_at, country, source_release_id, source_code, consent_updates FROM signatures
+		WHERE petition_id = $1 AND state = 'counted'`, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,8 @@ func expectedTallies(t testing.TB, db *postgres.DB, p int64) (map[tallyKey]int64
 		var at time.Time
 		var country, code string
 		var release *int64
-		if err := rows.Scan(&at, &country, &release, &code); err != nil {
+		var consent bool
+		if err := rows.Scan(&at, &country, &release, &code, &consent); err != nil {
 			t.Fatal(err)
 		}
 		n++
@@ -87,6 +89,11 @@ func expectedTallies(t testing.TB, db *postgres.DB, p int64) (map[tallyKey]int64
 		want[tallyKey{"hour", at.Format("2006-01-02T15")}]++
 		want[tallyKey{"source", postgres.SourceKey(release, code)}]++
 		want[tallyKey{"country", country}]++
+		if consent {
+			want[tallyKey{"consent", "yes"}]++
+		} else {
+			want[tallyKey{"consent", "no"}]++
+		}
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -132,7 +139,7 @@ func assertExact(t testing.TB, db *postgres.DB, p int64) int64 {
 		}
 	}
 	if n > 0 {
-		for _, d := range []string{"day", "hour", "source", "country"} {
+		for _, d := range []string{"day", "hour", "source", "country", "consent"} {
 			if sums[d] != count {
 				t.Errorf("petition %d: %s tallies sum to %d, count is %d", p, d, sums[d], count)
 			}

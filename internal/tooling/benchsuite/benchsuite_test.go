@@ -48,8 +48,8 @@ func TestGeneratedDatasetIsConsistentWithItsCountAndTallies(t *testing.T) {
 			t.Fatal(err)
 		}
 		rs.Close()
-		if len(perDimension) != 4 {
-			t.Errorf("petition %d: tallies in %d dimensions, want 4", want.PetitionID, len(perDimension))
+		if len(perDimension) != 5 {
+			t.Errorf("petition %d: tallies in %d dimensions, want 5 (day, hour, source, country, consent)", want.PetitionID, len(perDimension))
 		}
 		for _, n := range perDimension {
 			if n != want.Signatures {
