@@ -6,12 +6,10 @@ package donations_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"sync"
 	"testing"
 
@@ -34,24 +32,7 @@ var (
 	mock *stripetest.Mock // nil when stripe-mock is missing outside CI
 )
 
-func TestMain(m *testing.M) {
-	var err error
-	pkg, err = testdb.Setup("e2e_donations")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "test database:", err)
-		os.Exit(1)
-	}
-	mock, err = stripetest.StartMock()
-	if err != nil && (!errors.Is(err, stripetest.ErrNoMock) || stripetest.MissingIsFatal()) {
-		pkg.Close()
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	mock.Close()
-	pkg.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { stripetest.Main(m, "e2e_donations", &pkg, &mock) }
 
 const webhookSecret = "whsec_e2e_donations"
 

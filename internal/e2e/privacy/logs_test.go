@@ -6,12 +6,10 @@
 package e2eprivacy
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,23 +30,7 @@ var (
 	mock  *stripetest.Mock // nil when stripe-mock is missing outside CI
 )
 
-func TestMain(m *testing.M) {
-	var err error
-	if pkgDB, err = testdb.Setup("e2e_privacy"); err != nil {
-		fmt.Fprintln(os.Stderr, "test database:", err)
-		os.Exit(1)
-	}
-	mock, err = stripetest.StartMock()
-	if err != nil && (!errors.Is(err, stripetest.ErrNoMock) || stripetest.MissingIsFatal()) {
-		pkgDB.Close()
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	mock.Close()
-	pkgDB.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { stripetest.Main(m, "e2e_privacy", &pkgDB, &mock) }
 
 const webhookSecret = "whsec_e2e_privacy"
 

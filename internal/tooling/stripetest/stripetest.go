@@ -12,11 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/advocacy/advocacy/internal/tooling/gobin"
+	"github.com/advocacy/advocacy/internal/tooling/testdb"
 )
 
 // ErrNoMock is returned by StartMock when no stripe-mock binary is found and
@@ -136,4 +138,27 @@ func Payout(id string, amount int64, currency string, arrival time.Time) map[str
 	return map[string]any{"id": id, "object": "payout", "amount": amount, "currency": currency, "status": "paid",
 		"arrival_date": arrival.Unix(), "created": arrival.Add(-48 * time.Hour).Unix(), "livemode": false,
 		"type": "bank_account", "method": "standard"}
+}
+
+// Main is the whole TestMain of a package whose tests need a database and
+// stripe-mock: it sets up the package's database into *db and starts
+// stripe-mock into *mock (nil when it is missing outside CI, for the tests
+// to skip), runs the tests, stops both and exits with the tests' status.
+func Main(m *testing.M, pkg string, db **testdb.Package, mock **Mock) {
+	p, err := testdb.Setup(pkg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s tests need PostgreSQL: %v\n", pkg, err)
+		os.Exit(1)
+	}
+	mk, err := StartMock()
+	if err != nil && (!errors.Is(err, ErrNoMock) || MissingIsFatal()) {
+		p.Close()
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*db, *mock = p, mk
+	code := m.Run()
+	mk.Close()
+	p.Close()
+	os.Exit(code)
 }
