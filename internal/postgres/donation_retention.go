@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/advocacy/advocacy/internal/donation"
@@ -20,6 +21,21 @@ const holdsDetailsSQL = `d.personal_data_erased_at IS NULL AND (d.donor_name <> 
     OR d.gift_aid_full_name <> '' OR d.gift_aid_home_address <> '' OR d.gift_aid_postcode <> ''
     OR d.gift_aid_first_name <> '' OR d.gift_aid_last_name <> '' OR d.gift_aid_house <> '' OR d.gift_aid_title <> '')`
 
+// giftAidPersonalColumns are a Gift Aid declaration's personal details:
+// what retention erases, and what an erasure keeps while HMRC may ask.
+var giftAidPersonalColumns = []string{"gift_aid_title", "gift_aid_first_name", "gift_aid_last_name", "gift_aid_house",
+	"gift_aid_full_name", "gift_aid_home_address", "gift_aid_postcode"}
+
+// eraseGiftAidSQL is the SET list that empties giftAidPersonalColumns of a
+// donation d where the SQL condition erase holds, and keeps them elsewhere.
+func eraseGiftAidSQL(erase string) string {
+	sets := make([]string, len(giftAidPersonalColumns))
+	for i, c := range giftAidPersonalColumns {
+		sets[i] = c + " = CASE WHEN " + erase + " THEN '' ELSE d." + c + " END"
+	}
+	return strings.Join(sets, ", ")
+}
+
 // DonationsDue counts the donations made before cutoff holding donor details.
 func (s *RetentionStore) DonationsDue(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
@@ -34,7 +50,7 @@ func (s *RetentionStore) DonationsDue(ctx context.Context, cutoff time.Time) (in
 // Stripe events' payloads to the event's id and type, returning how many
 // donations it changed. The rows are locked first, so a webhook applying to
 // one of them waits for the batch (and then finds nothing it needs gone).
-const eraseDonationsSQL = `
+var eraseDonationsSQL = `
 WITH batch AS (
     SELECT d.id FROM donations d
     WHERE ` + donatedSQL + ` < $1 AND ` + holdsDetailsSQL + `
@@ -42,14 +58,13 @@ WITH batch AS (
     FOR UPDATE),
 erased AS (
     UPDATE donations d
-    SET donor_name = '', donor_email = '', gift_aid_full_name = '', gift_aid_home_address = '', gift_aid_postcode = '',
-        gift_aid_title = '', gift_aid_first_name = '', gift_aid_last_name = '', gift_aid_house = '',
+    SET donor_name = '', donor_email = '', ` + eraseGiftAidSQL("true") + `,
         personal_data_erased_at = now(), updated_at = now()
     FROM batch WHERE d.id = batch.id
     RETURNING d.id),
 events AS (
     UPDATE stripe_events e
-    SET payload = convert_to(json_build_object('id', e.event_id, 'type', e.type, 'redacted', true)::text, 'UTF8')
+    SET payload = ` + redactedPayloadSQL + `
     FROM erased WHERE e.donation_id = erased.id)
 SELECT count(*) FROM erased`
 

@@ -59,7 +59,7 @@ func (s *PrivacyStore) Subject(ctx context.Context, actor staff.Actor, email str
 		}
 		return writeAudit(tx, actor, "privacy.subject_access", "subject", 0, nil, map[string]any{
 			"subject": sub.Hash, "signatures": len(sub.Signatures), "donations": len(sub.Donations), "emails": len(sub.Emails)})
-	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: false})
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return privacy.Subject{}, fmt.Errorf("subject access: %w", translate(err))
 	}
@@ -173,8 +173,7 @@ WITH target AS (
     FOR UPDATE),
 erased AS (
     UPDATE signatures s
-    SET full_name = '', email = 'erased-' || s.id || '@invalid', postcode = '', anonymised_at = now(),
-        address_hash = NULL, network_hash = NULL, consent_updates = false,
+    SET ` + anonymiseSignatureSQL + `, consent_updates = false,
         consent_withdrawn_at = CASE WHEN t.consenting THEN now() ELSE s.consent_withdrawn_at END
     FROM target t WHERE s.id = t.id
     RETURNING s.id, s.petition_id, t.consenting, s.consent_withdrawn_at, s.state)
@@ -185,7 +184,7 @@ SELECT id, petition_id, consenting, consent_withdrawn_at, state FROM erased ORDE
 // refunded, made since @keep_since) keeps its name, home address and
 // postcode, which HMRC may ask to see; retention erases them later. The
 // donations' Stripe events lose their payloads.
-const eraseDonorSQL = `
+var eraseDonorSQL = `
 WITH target AS (
     SELECT d.id,
            (d.gift_aid_declared_at IS NOT NULL AND d.personal_data_erased_at IS NULL
@@ -199,13 +198,7 @@ WITH target AS (
 erased AS (
     UPDATE donations d
     SET donor_name = '', donor_email = '', donor_erased_at = now(), updated_at = now(),
-        gift_aid_full_name = CASE WHEN t.keep THEN d.gift_aid_full_name ELSE '' END,
-        gift_aid_home_address = CASE WHEN t.keep THEN d.gift_aid_home_address ELSE '' END,
-        gift_aid_postcode = CASE WHEN t.keep THEN d.gift_aid_postcode ELSE '' END,
-        gift_aid_title = CASE WHEN t.keep THEN d.gift_aid_title ELSE '' END,
-        gift_aid_first_name = CASE WHEN t.keep THEN d.gift_aid_first_name ELSE '' END,
-        gift_aid_last_name = CASE WHEN t.keep THEN d.gift_aid_last_name ELSE '' END,
-        gift_aid_house = CASE WHEN t.keep THEN d.gift_aid_house ELSE '' END,
+        ` + eraseGiftAidSQL("NOT t.keep") + `,
         personal_data_erased_at = CASE WHEN t.keep THEN d.personal_data_erased_at
                                        ELSE coalesce(d.personal_data_erased_at, now()) END
     FROM target t WHERE d.id = t.id
@@ -277,7 +270,7 @@ func (s *PrivacyStore) Erase(ctx context.Context, actor staff.Actor, email strin
 		out.DonationsErased = int64(len(dons))
 		for _, d := range dons {
 			if d.Keep {
-				out.Kept = append(out.Kept, privacy.Kept{DonationID: d.ID, Fields: privacy.KeptFields,
+				out.Kept = append(out.Kept, privacy.Kept{DonationID: d.ID, Fields: slices.Clone(giftAidPersonalColumns),
 					Reason: privacy.KeptReason, Until: d.Until.UTC()})
 			}
 		}

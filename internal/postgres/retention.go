@@ -58,6 +58,14 @@ func (s *RetentionStore) DueForRetention(ctx context.Context, cutoff time.Time) 
 	return out, nil
 }
 
+// anonymiseSignatureSQL is the SET list that anonymises a signature s, for
+// retention and erasure alike: the signer's name, email and postcode and
+// the keyed hashes of where they signed from go. The email becomes
+// 'erased-<id>@invalid', which keeps the schema's rules (lower case, unique
+// per petition) and which no signer can type.
+const anonymiseSignatureSQL = `full_name = '', email = 'erased-' || s.id || '@invalid', postcode = '', anonymised_at = now(),
+        address_hash = NULL, network_hash = NULL`
+
 // anonymiseBatchSQL anonymises the next batch of a petition's signatures
 // after an id, in id order along signatures (petition_id, id), and returns
 // how many it changed and the last id: keyset pagination, so every batch
@@ -73,8 +81,7 @@ WITH batch AS (
     FOR UPDATE),
 done AS (
     UPDATE signatures s
-    SET full_name = '', email = 'erased-' || s.id || '@invalid', postcode = '', anonymised_at = now(),
-        address_hash = NULL, network_hash = NULL
+    SET ` + anonymiseSignatureSQL + `
     FROM batch WHERE s.id = batch.id AND s.anonymised_at IS NULL
     RETURNING s.id)
 SELECT count(*), coalesce(max(id), 0) FROM done`

@@ -143,7 +143,7 @@ type Erasure struct {
 // Kept is personal data an erasure left in place.
 type Kept struct {
 	DonationID int64
-	Fields     []string // KeptFields
+	Fields     []string // the declaration's columns kept: its names, house, address and postcode
 	Reason     string
 	// Until is when retention erases them (GIFTAID_RETENTION_YEARS after
 	// the donation).
@@ -153,10 +153,6 @@ type Kept struct {
 // KeptReason is why a Gift Aid declaration outlives an erasure.
 const KeptReason = "A Gift Aid declaration, with the donor's name and home address, must be kept for as long as " +
 	"HMRC may check the claim on this donation: six years after it. It is used for nothing else, and is erased then."
-
-// KeptFields are the declaration's personal fields kept for HMRC.
-var KeptFields = []string{"gift_aid_title", "gift_aid_first_name", "gift_aid_last_name", "gift_aid_house",
-	"gift_aid_full_name", "gift_aid_home_address", "gift_aid_postcode"}
 
 // Store reads and erases a subject's data. Its changes are audit-logged in
 // the transaction that makes them, naming the subject by hash only.
