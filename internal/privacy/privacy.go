@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -240,12 +239,11 @@ func checkEmail(email string) error {
 	return nil
 }
 
-// Hasher makes keyed hashes of addresses: HMAC-SHA256 under a server key,
-// loaded on first use (see petition.Tokens for why).
+// Hasher makes keyed hashes of addresses: HMAC-SHA256 under a server key.
+// The key is whatever load returns at each use; the loader caches it (the
+// server's keys are read once and kept).
 type Hasher struct {
 	load func(ctx context.Context) ([]byte, error)
-	mu   sync.Mutex
-	key  []byte
 }
 
 // NewHasher returns a Hasher keyed by what load returns (at least 32 bytes).
@@ -258,22 +256,6 @@ const hashDomain = "advocacy privacy subject v1\x00"
 
 // Hash returns the keyed hash of a normalised address.
 func (h *Hasher) Hash(ctx context.Context, email string) ([]byte, error) {
-	key, err := h.keyOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(hashDomain))
-	mac.Write([]byte(email))
-	return mac.Sum(nil), nil
-}
-
-func (h *Hasher) keyOf(ctx context.Context) ([]byte, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.key != nil {
-		return h.key, nil
-	}
 	key, err := h.load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("privacy key: %w", err)
@@ -281,8 +263,10 @@ func (h *Hasher) keyOf(ctx context.Context) ([]byte, error) {
 	if len(key) < 32 {
 		return nil, fmt.Errorf("privacy key: %d bytes, want at least 32", len(key))
 	}
-	h.key = key
-	return key, nil
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(hashDomain))
+	mac.Write([]byte(email))
+	return mac.Sum(nil), nil
 }
 
 // HashText is a hash as the audit log and the answers show it.
