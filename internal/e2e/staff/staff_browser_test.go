@@ -41,6 +41,23 @@ func serve(t *testing.T) (*apptest.Server, *postgres.DB, *staff.Auth) {
 
 // browser starts a headless Chromium with its own throwaway profile and
 // collects what the page logs (Content-Security-Policy violations show there).
+// navigator returns a function that runs steps that leave the page and
+// waits for the next page to load (RunResponse) before anything looks at
+// it, so nothing is read from the page being left; a load that fails or
+// answers other than 200 ends the test, with what the browser logged.
+func navigator(t *testing.T, b context.Context, console *consoleLog) func(what string, steps ...chromedp.Action[chromedp.Void]) {
+	return func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		res, err := chromedp.RunResponse(b, steps...)
+		if err != nil {
+			t.Fatalf("%s: %v\nconsole:\n%s", what, err, console)
+		}
+		if res.Status != 200 {
+			t.Fatalf("%s: the page loaded with status %d", what, res.Status)
+		}
+	}
+}
+
 func browser(t *testing.T) (context.Context, *consoleLog) {
 	t.Helper()
 	opts := testbrowser.Options(testbrowser.Require(t), t.TempDir())
@@ -105,19 +122,7 @@ func TestCampaignerPublishesAReleaseAndReadsTheDashboard(t *testing.T) {
 	}
 
 	b, console := browser(t)
-	// Each step that leaves the page waits for the next page to load
-	// (RunResponse) before looking at it, so nothing is read from the page
-	// being left.
-	navigate := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		res, err := chromedp.RunResponse(b, steps...)
-		if err != nil {
-			t.Fatalf("%s: %v\nconsole:\n%s", what, err, console)
-		}
-		if res.Status != 200 {
-			t.Fatalf("%s: the page loaded with status %d", what, res.Status)
-		}
-	}
+	navigate := navigator(t, b, console)
 	// Asking for the desk sends a stranger to the login form.
 	navigate("open the desk", chromedp.Navigate(ts.URL+"/admin/releases/new"))
 	err = chromedp.Do(b,

@@ -44,16 +44,7 @@ func TestCampaignerInvalidatesACluster(t *testing.T) {
 	}
 
 	b, console := browser(t)
-	navigate := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		res, err := chromedp.RunResponse(b, steps...)
-		if err != nil {
-			t.Fatalf("%s: %v\nconsole:\n%s", what, err, console)
-		}
-		if res.Status != 200 {
-			t.Fatalf("%s: the page loaded with status %d", what, res.Status)
-		}
-	}
+	navigate := navigator(t, b, console)
 	navigate("open the review", chromedp.Navigate(fmt.Sprintf("%s/admin/petitions/%d/trust", ts.URL, pet.ID)))
 	if err := chromedp.Do(b,
 		chromedp.WaitVisible(chromedp.CSS(`#password`)),
